@@ -1,0 +1,93 @@
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from triage.cli import main
+from triage.tables import read_table
+
+pytestmark = pytest.mark.slow
+
+SAMPLE_ROWS = [
+    {"ticket_id": "001", "description": "I HAVE BEEN CHARGED THREE TIMES. I AM CALLING MY LAWYER.", "contact_count": "1"},
+    {"ticket_id": "002", "description": "How do I export my data to CSV?", "contact_count": "3.0"},
+    {"ticket_id": "003", "description": "", "contact_count": ""},
+]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
+def test_score_each_format_keeps_rows_and_ids(tmp_path, capsys, suffix):
+    source = tmp_path / "in.csv"
+    pd.DataFrame(SAMPLE_ROWS).to_csv(source, index=False)
+    out = tmp_path / f"scored{suffix}"
+    assert main(["score", str(source), "-o", str(out), "--no-progress"]) == 0
+    scored = read_table(out)
+    assert scored["ticket_id"].astype(str).tolist() == ["001", "002", "003"]
+    assert int(scored["tier"][0]) == 4
+    printed = capsys.readouterr().out
+    assert "rows read     3" in printed and "rows written  3" in printed and "escalate" in printed
+
+
+def test_jsonl_input_to_default_output_name(tmp_path, capsys):
+    source = tmp_path / "export.jsonl"
+    source.write_text("\n".join(json.dumps(row) for row in SAMPLE_ROWS) + "\n", encoding="utf-8")
+    assert main(["score", str(source), "-q"]) == 0
+    assert capsys.readouterr().out == ""
+    assert len(read_table(tmp_path / "export.scored.jsonl")) == 3
+
+
+def test_missing_text_column_exits_2_with_one_line(tmp_path, capsys):
+    source = tmp_path / "in.csv"
+    source.write_text("id,subject,body_html\n1,Help,<p>Where is my order?</p>\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert main(["score", str(source), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("triage: error: Missing text/description column: none of the accepted names (")
+    assert not out.exists()
+
+
+def test_bad_input_path_and_bad_model(tmp_path, capsys):
+    assert main(["score", str(tmp_path / "absent.csv")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    source = tmp_path / "in.csv"
+    source.write_text("text\nhello\n", encoding="utf-8")
+    assert main(["score", str(source), "--model", str(tmp_path)]) == 2
+    assert "is not a triage model" in capsys.readouterr().err
+
+
+def test_bad_column_option(tmp_path, capsys):
+    source = tmp_path / "in.csv"
+    source.write_text("text\nhello\n", encoding="utf-8")
+    assert main(["score", str(source), "--column", "text"]) == 2
+    assert "--column expects FIELD=COLUMN" in capsys.readouterr().err
+
+
+def test_duplicate_ids_across_chunks_are_warned_and_kept(tmp_path, capsys):
+    source = tmp_path / "in.csv"
+    source.write_text("ticket_id,description\n1001,Charged twice for May\n7,Hi there friend\n1001,Still no answer\n", encoding="utf-8")
+    assert main(["score", str(source), "-o", str(tmp_path / "o.csv"), "--chunk-rows", "1"]) == 0
+    captured = capsys.readouterr()
+    assert "triage: warning: 1 duplicate ticket id(s): 1001." in captured.err
+    assert len(read_table(tmp_path / "o.csv")) == 3
+
+
+def test_help_lists_options(capsys):
+    assert main(["score", "--help"]) == 0
+    text = capsys.readouterr().out
+    for option in ("--output", "--config", "--model", "--column", "--chunk-rows"):
+        assert option in text
+
+
+def test_bundled_sample_scores_completely(tmp_path, capsys):
+    from conftest import ROOT
+
+    source = ROOT / "data" / "sample_tickets.csv"
+    out = tmp_path / "sample.scored.parquet"
+    assert main(["score", str(source), "-o", str(out), "--no-progress"]) == 0
+    original = read_table(source)
+    scored = read_table(out)
+    assert len(scored) == len(original) >= 300
+    assert scored["ticket_id"].tolist() == original["ticket_id"].tolist()
+    assert set(scored["priority"]) <= {"Critical", "High", "Medium", "Low"}

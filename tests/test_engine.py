@@ -1,0 +1,116 @@
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import triage
+from triage.errors import InputError, MissingColumnError, TriageWarning
+
+pytestmark = pytest.mark.slow
+
+OUTPUTS = ["priority", "tier", "escalate", "sentiment", "sentiment_label", "categories", "reasons", "confidence"]
+
+
+def test_score_ticket_returns_every_contract_field(engine):
+    result = engine.score_ticket({"ticket_id": 42, "text": "I was charged twice and my lawyer will call you."})
+    assert result.ticket_id == "42"
+    assert result.priority in ("Critical", "High", "Medium", "Low")
+    assert result.tier == 4 and result.escalate is True
+    assert -1.0 <= result.sentiment <= 1.0 and result.sentiment_label == "negative"
+    assert "legal" in result.categories
+    assert any("Legal threat: 'lawyer' (sentence 1)" in reason for reason in result.reasons)
+    assert 0.0 < result.confidence <= 1.0
+    assert set(OUTPUTS) <= set(result.to_dict())
+
+
+def test_score_frame_keeps_rows_order_and_input_columns(engine):
+    frame = pd.DataFrame(
+        {
+            "Case": ["0007", "A-2", "3"],
+            "description": ["Where is my parcel?", "", "The whole site is down for all our users!"],
+            "extra": [1.5, None, "x"],
+        }
+    )
+    scored = engine.score_frame(frame)
+    assert list(scored.columns) == ["Case", "description", "extra", *OUTPUTS]
+    assert scored["Case"].tolist() == ["0007", "A-2", "3"]
+    pd.testing.assert_frame_equal(scored[["Case", "description", "extra"]], frame)
+    assert scored["tier"].dtype == np.int64 and scored["escalate"].dtype == bool
+    assert scored.loc[1, "priority"] == "Low" and "empty_text" in scored.loc[1, "categories"]
+    assert scored.loc[2, "priority"] == "Critical" and "outage" in scored.loc[2, "categories"]
+
+
+def test_explicit_column_mapping(engine):
+    frame = pd.DataFrame({"Case Body": ["We will sue you"], "Value": ["$20,000"]})
+    scored = engine.score_frame(frame, columns={"text": "Case Body", "ltv": "Value"})
+    assert scored.loc[0, "tier"] == 4
+    assert any("VIP fast-track" in r for r in scored.loc[0, "reasons"])
+
+
+def test_missing_text_column_is_a_clear_error(engine):
+    with pytest.raises(MissingColumnError, match="Missing text/description column"):
+        engine.score_frame(pd.DataFrame({"id": [1], "body_html": ["<p>x</p>"]}))
+    with pytest.raises(InputError, match="expects a pandas DataFrame"):
+        engine.score_frame([{"text": "x"}])
+
+
+def test_input_columns_named_like_outputs_are_kept_under_a_prefix(engine):
+    frame = pd.DataFrame({"text": ["Printer is broken"], "priority": ["urgent"]})
+    with pytest.warns(TriageWarning, match="kept as \\['input_priority'\\]"):
+        scored = engine.score_frame(frame)
+    assert scored.loc[0, "input_priority"] == "urgent"
+    assert scored.loc[0, "priority"] in ("Critical", "High", "Medium", "Low")
+
+
+def test_same_ticket_scores_the_same_alone_and_in_a_mixed_batch(engine):
+    target = {"ticket_id": "TARGET", "text": "My invoice shows the wrong plan and I was overcharged by 40 dollars."}
+    alone = engine.score_ticket(target)
+    rng = np.random.default_rng(7)
+    words = "the order never arrived and support keeps closing my ticket without an answer".split()
+    rows = [{"ticket_id": f"F{i}", "text": " ".join(rng.choice(words, size=int(n)))} for i, n in enumerate(rng.integers(1, 2000, 63))]
+    rows.insert(16, target)
+    scored = engine.score_frame(pd.DataFrame(rows))
+    inside = scored.iloc[16]
+    assert inside["ticket_id"] == "TARGET"
+    assert abs(inside["sentiment"] - alone.sentiment) <= 0.01
+    assert (inside["priority"], inside["tier"]) == (alone.priority, alone.tier)
+
+
+def test_threat_at_the_end_of_a_very_long_ticket_is_found(engine):
+    text = "\n".join(f"INFO sync ok item={i:05d}" for i in range(5000)) + "\nIf this is not fixed I will see my lawyer."
+    assert len(text) > 100_000
+    result = engine.score_ticket({"ticket_id": "long", "text": text})
+    assert "legal" in result.categories and result.tier == 4
+
+
+def test_unreadable_value_is_reported_in_reasons_and_row_kept(engine):
+    frame = pd.DataFrame({"ticket_id": ["9"], "text": ["Question about my plan"], "ltv": ["about ten grand"]})
+    with pytest.warns(TriageWarning, match="Ticket 9: ltv value 'about ten grand'"):
+        scored = engine.score_frame(frame)
+    assert len(scored) == 1
+    assert "Input problem: ltv 'about ten grand' is not an amount; treated as unknown." in scored.loc[0, "reasons"]
+
+
+def test_one_engine_is_safe_to_share_between_threads(engine):
+    texts = [f"Order {i} arrived broken, I want a refund" if i % 2 else f"Thanks for the help with order {i}" for i in range(16)]
+    expected = [engine.score_ticket({"text": t}) for t in texts]
+    results = [None] * len(texts)
+
+    def work(i):
+        results[i] = engine.score_ticket({"text": texts[i]})
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(texts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == expected
+
+
+def test_loading_a_second_engine_with_a_config(tmp_path):
+    path = tmp_path / "policy.toml"
+    path.write_text("[thresholds]\nvip_ltv = 100\n", encoding="utf-8")
+    strict = triage.load(config=path)
+    result = strict.score_ticket({"text": "How do I change my address?", "ltv": 500})
+    assert result.priority in ("High", "Critical") and any("above $100" in r for r in result.reasons)

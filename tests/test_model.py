@@ -1,0 +1,71 @@
+import json
+import shutil
+
+import numpy as np
+import pytest
+import skops.io as sio
+
+from triage.errors import ModelLoadError
+from triage.model import ModelBundle, default_model_path, load_classifier, read_manifest
+from triage.sentiment import SentimentHead
+
+
+@pytest.fixture()
+def model_copy(tmp_path):
+    target = tmp_path / "model"
+    shutil.copytree(default_model_path(), target)
+    return target
+
+
+def test_shipped_model_has_a_complete_manifest():
+    manifest = read_manifest(default_model_path())
+    assert manifest["format"] == "triage-model" and manifest["format_version"] == 1
+    assert manifest["classifier"]["priority_labels"] == ["High", "Low", "Medium"]
+    assert manifest["classifier"]["tier_labels"] == [1, 2, 3]
+    assert manifest["sentiment"]["labels"] == ["negative", "neutral", "positive"]
+    assert len(manifest["encoder"]["weights_sha256"]) == 64
+    for part in ("sentiment", "classifier"):
+        assert len(manifest[part]["training_data"]["sha256"]) == 64
+        assert manifest[part]["training_data"]["held_out_rows"] > 0
+
+
+def test_folder_without_manifest_is_refused(model_copy):
+    (model_copy / "manifest.json").unlink()
+    with pytest.raises(ModelLoadError, match="has no manifest.json. Refusing to load it."):
+        ModelBundle.load(model_copy)
+
+
+def test_unknown_format_version_is_refused(model_copy):
+    manifest = json.loads((model_copy / "manifest.json").read_text())
+    manifest["format_version"] = 99
+    (model_copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelLoadError, match="version 99; this triage reads 'triage-model' versions \\[1\\]"):
+        ModelBundle.load(model_copy)
+
+
+class Sneaky:
+    """Stands for any type outside scikit-learn's trusted set."""
+
+
+def test_classifier_file_with_untrusted_types_is_refused(tmp_path):
+    path = tmp_path / "classifier.skops"
+    sio.dump({"priority": Sneaky(), "tier": Sneaky()}, path)
+    with pytest.raises(ModelLoadError, match="holds types outside scikit-learn's trusted set"):
+        load_classifier(path)
+
+
+def test_missing_model_folder():
+    with pytest.raises(ModelLoadError, match="does not exist"):
+        ModelBundle.load("/nonexistent/model")
+
+
+def test_sentiment_head_round_trips_through_safetensors(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 8)).astype(np.float32)
+    y = np.array(["negative", "neutral", "positive"] * 20)
+    head = SentimentHead().fit(X, y)
+    head.save(tmp_path / "head.safetensors")
+    loaded = SentimentHead.load(tmp_path / "head.safetensors")
+    np.testing.assert_allclose(head.predict_proba(X), loaded.predict_proba(X), rtol=1e-6)
+    scores = SentimentHead.score_from_proba(loaded.predict_proba(X))
+    assert scores.min() >= -1 and scores.max() <= 1

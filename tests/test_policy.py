@@ -1,0 +1,176 @@
+import math
+from dataclasses import replace
+
+import pytest
+
+from triage.config import Config, Thresholds
+from triage.keywords import KeywordHit
+from triage.policy import RULES, TicketSignals, apply_policy
+
+CONFIG = Config()
+
+
+def signals(**changes) -> TicketSignals:
+    base = TicketSignals(
+        text="Where can I download my invoice for May?",
+        word_count=8,
+        sentiment=0.0,
+        sentiment_label="neutral",
+        hits=(),
+        contact_count=1.0,
+        customer_tier="Standard",
+        vip=False,
+        ltv=500.0,
+        revenue_impact=0.0,
+    )
+    return replace(base, **changes)
+
+
+def hit(category: str, text: str = "word") -> KeywordHit:
+    return KeywordHit(category, text, 0, len(text), 1)
+
+
+def decide(t: TicketSignals, priority: str = "Low", tier: int = 1, config: Config = CONFIG):
+    return apply_policy(t, priority, tier, config)
+
+
+def test_rules_are_named_functions():
+    assert [r.__name__ for r in RULES] == [
+        "empty_text",
+        "too_short_to_judge",
+        "legal_threat",
+        "media_threat",
+        "regulatory_threat",
+        "security_incident",
+        "system_down",
+        "angry_customer",
+        "repeat_contact",
+        "vip_fast_track",
+        "revenue_at_risk",
+        "billing_dispute",
+        "bug_report",
+        "manager_requested",
+    ]
+
+
+def test_no_rule_fires_on_a_plain_question():
+    outcome = decide(signals(), "Medium", 2)
+    assert (outcome.priority, outcome.tier, outcome.escalate, outcome.flags, outcome.reasons) == ("Medium", 2, False, (), ())
+
+
+@pytest.mark.parametrize("category", ["legal", "media", "regulatory"])
+def test_threats_go_to_management_at_least_high(category):
+    outcome = decide(signals(hits=(hit(category, "my lawyer"),)), "Low", 1)
+    assert (outcome.priority, outcome.tier, outcome.escalate) == ("High", 4, True)
+    assert category in outcome.flags
+    assert "'my lawyer' (sentence 1)" in outcome.reasons[0]
+
+
+def test_threat_floor_does_not_lower_a_critical_proposal():
+    assert decide(signals(hits=(hit("legal"),)), "Critical", 2).priority == "Critical"
+
+
+def test_two_legal_phrases_raise_no_more_than_one():
+    one = decide(signals(hits=(hit("legal"),)), "Medium", 2)
+    two = decide(signals(hits=(hit("legal"), hit("legal", "attorney"))), "Medium", 2)
+    assert (one.priority, one.tier) == (two.priority, two.tier) == ("High", 4)
+
+
+@pytest.mark.parametrize("category, flag", [("security", "security"), ("outage", "outage")])
+def test_security_breach_and_system_down_are_critical(category, flag):
+    outcome = decide(signals(hits=(hit(category),)), "Low", 1)
+    assert (outcome.priority, outcome.tier, outcome.escalate) == ("Critical", 3, True)
+    assert flag in outcome.flags
+
+
+@pytest.mark.parametrize(
+    "sentiment, fires", [(-0.71, True), (-0.7, False), (-0.69, False), (-1.0, True), (0.5, False)]
+)
+def test_angry_sentiment_threshold_is_strictly_below(sentiment, fires):
+    outcome = decide(signals(sentiment=sentiment), "Medium", 2)
+    assert (outcome.priority == "High") is fires
+    assert outcome.escalate is fires
+    assert ("needs_review" in outcome.flags) is fires
+
+
+def test_frustration_words_bump_one_level_even_with_calm_sentiment():
+    outcome = decide(signals(hits=(hit("frustration", "unacceptable"),)), "High", 2)
+    assert outcome.priority == "Critical"
+    assert "frustration" in outcome.flags
+
+
+def test_bump_stops_at_critical():
+    assert decide(signals(sentiment=-0.9), "Critical", 2).priority == "Critical"
+
+
+@pytest.mark.parametrize("count, tier, escalate", [(1, 2, False), (2, 2, False), (3, 3, True), (4, 3, True), (math.nan, 2, False)])
+def test_third_or_later_contact_goes_one_tier_up(count, tier, escalate):
+    outcome = decide(signals(contact_count=count), "Medium", 2)
+    assert (outcome.tier, outcome.escalate) == (tier, escalate)
+
+
+def test_repeat_contact_tier_stops_at_four():
+    assert decide(signals(contact_count=5), "Medium", 4).tier == 4
+
+
+@pytest.mark.parametrize("ltv, fires", [(10_000.0, False), (10_000.01, True), (9_999.0, False), (math.nan, False)])
+def test_vip_by_lifetime_value_is_strictly_above_threshold(ltv, fires):
+    outcome = decide(signals(ltv=ltv), "Low", 1)
+    assert (outcome.priority, outcome.tier, outcome.escalate) == (("High", 2, True) if fires else ("Low", 1, False))
+
+
+def test_vip_by_customer_tier():
+    outcome = decide(signals(vip=True, customer_tier="Enterprise"), "Medium", 1)
+    assert (outcome.priority, outcome.tier, outcome.escalate) == ("High", 2, True)
+    assert "customer tier Enterprise" in outcome.reasons[0]
+
+
+@pytest.mark.parametrize("impact, fires", [(1_000.0, False), (1_000.5, True), (250_000.0, True), (math.nan, False)])
+def test_revenue_impact_strictly_above_threshold(impact, fires):
+    outcome = decide(signals(revenue_impact=impact), "Low", 1)
+    assert (outcome.priority, outcome.escalate) == (("High", True) if fires else ("Low", False))
+
+
+def test_thresholds_come_from_config():
+    config = Config(thresholds=Thresholds(vip_ltv=100.0, repeat_contact=2))
+    outcome = decide(signals(ltv=500.0, contact_count=2), "Low", 1, config)
+    assert (outcome.priority, outcome.tier) == ("High", 2)
+    assert "above $100" in outcome.reasons[1] or "above $100" in outcome.reasons[0]
+
+
+def test_empty_text_is_low_frontline_with_a_flag():
+    outcome = decide(signals(text="  ", word_count=0), "High", 3)
+    assert (outcome.priority, outcome.tier, outcome.flags) == ("Low", 1, ("empty_text",))
+
+
+def test_empty_text_of_a_vip_still_gets_the_fast_track():
+    outcome = decide(signals(text="", word_count=0, vip=True), "High", 3)
+    assert (outcome.priority, outcome.tier) == ("High", 2)
+
+
+@pytest.mark.parametrize("words, capped", [(1, True), (2, True), (3, False)])
+def test_too_short_texts_stay_low(words, capped):
+    outcome = decide(signals(text="word " * words, word_count=words), "High", 2)
+    assert (outcome.priority == "Low") is capped
+
+
+def test_short_text_with_an_alarm_word_is_not_capped():
+    outcome = decide(signals(text="LAWSUIT", word_count=1, hits=(hit("legal", "LAWSUIT"),)), "Medium", 2)
+    assert outcome.priority == "High"
+
+
+def test_negative_billing_complaint_goes_to_specialists():
+    calm = decide(signals(hits=(hit("billing", "invoice"),)), "Low", 1)
+    upset = decide(signals(hits=(hit("billing", "charging"),), sentiment=-0.5, sentiment_label="negative"), "Low", 1)
+    assert calm.tier == 1 and upset.tier == 2 and not upset.escalate
+
+
+def test_bug_report_goes_to_engineering_without_escalating():
+    outcome = decide(signals(hits=(hit("bug", "error 500"),)), "Medium", 2)
+    assert (outcome.priority, outcome.tier, outcome.escalate) == ("Medium", 3, False)
+
+
+def test_manager_request_is_flagged_for_a_person():
+    outcome = decide(signals(hits=(hit("manager_request", "speak to a manager"),)), "Medium", 2)
+    assert (outcome.priority, outcome.tier, outcome.escalate) == ("Medium", 2, False)
+    assert outcome.flags == ("manager_request", "needs_review")

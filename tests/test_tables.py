@@ -1,0 +1,110 @@
+import json
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from triage.errors import InputError
+from triage.tables import TableWriter, count_rows, detect_format, read_chunks, read_table
+
+
+def test_csv_cells_are_read_as_written(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("ticket_id,description,ltv\n007,NA,\n2,None,\"$1,200.00\"\n3,null,5\n", encoding="utf-8")
+    frame = read_table(path)
+    assert frame["ticket_id"].tolist() == ["007", "2", "3"]
+    assert frame["description"].tolist() == ["NA", "None", "null"]
+    assert frame["ltv"].tolist() == ["", "$1,200.00", "5"]
+
+
+def test_csv_with_byte_order_mark(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"\xef\xbb\xbfticket_id,description\n1,Hi\n")
+    assert list(read_table(path).columns) == ["ticket_id", "description"]
+
+
+def test_quoted_multiline_csv_field_stays_one_row(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes(b'ticket_id,description\r\n1,"Line one\r\nline two, with a comma"\r\n2,Short\r\n')
+    frame = read_table(path)
+    assert len(frame) == 2
+    assert frame["description"][0] == "Line one\r\nline two, with a comma"
+
+
+def test_chunks_keep_order(tmp_path):
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"ticket_id": [str(i) for i in range(25)], "text": "x"}).to_csv(path, index=False)
+    chunks = list(read_chunks(path, chunk_rows=10))
+    assert [len(c) for c in chunks] == [10, 10, 5]
+    assert pd.concat(chunks)["ticket_id"].tolist() == [str(i) for i in range(25)]
+
+
+def test_jsonl_and_json_array(tmp_path):
+    lines = tmp_path / "t.jsonl"
+    lines.write_text('{"ticket_id": 1, "text": "a"}\n\n{"ticket_id": "002", "text": "b"}\n', encoding="utf-8")
+    assert read_table(lines)["ticket_id"].tolist() == [1, "002"]
+    array = tmp_path / "t.json"
+    array.write_text(json.dumps([{"ticket_id": "9", "text": "c"}]), encoding="utf-8")
+    assert read_table(array)["text"].tolist() == ["c"]
+
+
+def test_bad_json_line_is_named(tmp_path):
+    path = tmp_path / "t.jsonl"
+    path.write_text('{"text": "a"}\n{"text": oops}\n', encoding="utf-8")
+    with pytest.raises(InputError, match="line 2 is not valid JSON"):
+        read_table(path)
+
+
+def test_parquet_folder_whose_first_part_has_an_all_null_column(tmp_path):
+    folder = tmp_path / "export"
+    folder.mkdir()
+    pq.write_table(pa.table({"ticket_id": [1, 2], "description": ["x", "y"], "tags": pa.nulls(2)}), folder / "a.parquet")
+    pq.write_table(pa.table({"ticket_id": [3], "description": ["z"], "tags": ["vip"]}), folder / "b.parquet")
+    frame = read_table(folder)
+    assert frame["ticket_id"].tolist() == [1, 2, 3]
+    assert frame["tags"].tolist()[2] == "vip"
+    assert count_rows(folder) == 3
+
+
+def test_unknown_extension_and_missing_file(tmp_path):
+    with pytest.raises(InputError, match="Cannot tell the format"):
+        detect_format(tmp_path / "t.xlsx")
+    with pytest.raises(InputError, match="does not exist"):
+        read_table(tmp_path / "absent.csv")
+
+
+def test_not_utf8_is_a_clear_error(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes("text\ncaf\xe9\n".encode("latin-1"))
+    with pytest.raises(InputError, match="not valid utf-8-sig text"):
+        read_table(path)
+    assert read_table(path, encoding="latin-1")["text"][0] == "café"
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
+def test_writer_round_trips_and_flattens_lists_only_for_csv(tmp_path, suffix):
+    frame = pd.DataFrame({"ticket_id": ["1", "2"], "categories": [["legal", "billing"], []], "tier": [4, 1]})
+    out = tmp_path / f"out{suffix}"
+    with TableWriter(out) as writer:
+        writer.write(frame.iloc[:1])
+        writer.write(frame.iloc[1:])
+    back = read_table(out)
+    assert back["ticket_id"].astype(str).tolist() == ["1", "2"]
+    first = back["categories"][0]
+    if suffix == ".csv":
+        assert first == "legal; billing"
+    else:
+        assert list(first) == ["legal", "billing"]
+    assert not list(tmp_path.glob(".*partial"))
+
+
+def test_failed_write_leaves_no_output_and_keeps_an_old_file(tmp_path):
+    out = tmp_path / "out.csv"
+    out.write_text("old\n", encoding="utf-8")
+    with pytest.raises(RuntimeError):
+        with TableWriter(out) as writer:
+            writer.write(pd.DataFrame({"a": [1]}))
+            raise RuntimeError("scoring failed")
+    assert out.read_text(encoding="utf-8") == "old\n"
+    assert not list(tmp_path.glob(".*partial"))
