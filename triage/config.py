@@ -2,11 +2,12 @@
 
 The defaults (``triage/default_config.toml``) reproduce ../shared/spec/escalation-policy.md. A
 team's file only lists what it changes; every key is checked, and an error names the key and the
-bad value.
+bad value. This module imports nothing heavy, so validating a file is instant.
 """
 
 from __future__ import annotations
 
+import shutil
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -18,6 +19,8 @@ from .errors import ConfigError
 
 PRIORITIES = ("Low", "Medium", "High", "Critical")  # ascending urgency
 TIERS = (1, 2, 3, 4)
+# Sections whose keys are the user's own names (columns, queues, categories ...), not fixed ones.
+_OPEN_SECTIONS = ("columns.", "sla.", "tiers.", "queue_tiers.", "keywords.words.")
 
 
 @dataclass(frozen=True)
@@ -30,9 +33,7 @@ class Thresholds:
 
     def __post_init__(self) -> None:
         if not -1.0 <= self.angry_sentiment <= 1.0:
-            raise ConfigError(
-                f"thresholds.angry_sentiment must be between -1 and 1; got {self.angry_sentiment!r}."
-            )
+            raise ConfigError(f"thresholds.angry_sentiment must be between -1 and 1; got {self.angry_sentiment!r}.")
         for name in ("vip_ltv", "revenue_impact"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"thresholds.{name} must be 0 or more; got {getattr(self, name)!r}.")
@@ -49,15 +50,50 @@ class SlaTarget:
 
 
 @dataclass(frozen=True)
+class TierSpec:
+    name: str
+    scope: str = ""
+
+
+@dataclass(frozen=True)
+class HistorySettings:
+    window_days: float = 14.0
+    same_issue_similarity: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.window_days <= 0:
+            raise ConfigError(f"history.window_days must be more than 0; got {self.window_days!r}.")
+        if not 0.0 < self.same_issue_similarity <= 1.0:
+            raise ConfigError(f"history.same_issue_similarity must be above 0 and at most 1; got {self.same_issue_similarity!r}.")
+
+
+@dataclass(frozen=True)
+class OrganisationProfile:
+    company: str = ""
+    product: str = ""
+    monthly_ticket_volume: int = 0
+    top_categories: tuple[str, ...] = ()
+    pain_points: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Config:
     thresholds: Thresholds = field(default_factory=Thresholds)
+    min_confidence: float = 0.45
     vip_tiers: tuple[str, ...] = ("Enterprise", "VIP")
-    tier_names: Mapping[int, str] = field(default_factory=dict)
+    tiers: Mapping[int, TierSpec] = field(default_factory=dict)
     sla: Mapping[str, SlaTarget] = field(default_factory=dict)
+    history: HistorySettings = field(default_factory=HistorySettings)
     extra_pattern_files: tuple[Path, ...] = ()
+    extra_words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     columns: Mapping[str, str] = field(default_factory=dict)
     queue_tiers: Mapping[str, int] = field(default_factory=dict)
+    organisation: OrganisationProfile = field(default_factory=OrganisationProfile)
     source: str = "built-in defaults"
+
+    @property
+    def tier_names(self) -> dict[int, str]:
+        return {tier: spec.name for tier, spec in self.tiers.items()}
 
     def is_vip_tier(self, tier: str) -> bool:
         return tier.strip().casefold() in {name.casefold() for name in self.vip_tiers}
@@ -70,6 +106,16 @@ class Config:
 
 def default_config_path() -> Path:
     return Path(str(resources.files("triage") / "default_config.toml"))
+
+
+def write_default_config(path: str | Path, overwrite: bool = False) -> Path:
+    """Write the default configuration, with its comments, for a team to edit."""
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise ConfigError(f"'{path}' already exists; choose another path or pass --force to overwrite it.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(default_config_path(), path)
+    return path
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -86,7 +132,7 @@ def _merge(base: dict[str, Any], override: dict[str, Any], where: str = "") -> d
     merged = dict(base)
     for key, value in override.items():
         name = f"{where}{key}"
-        if key not in base and where not in ("columns.", "sla.", "tiers.", "queue_tiers."):
+        if key not in base and where not in _OPEN_SECTIONS:
             known = ", ".join(sorted(base)) or "none"
             raise ConfigError(f"Unknown config key '{name}'. Known keys here: {known}.")
         if isinstance(value, dict) and isinstance(base.get(key), dict):
@@ -104,6 +150,18 @@ def _number(raw: dict[str, Any], section: str, key: str, kind: type) -> Any:
     return kind(value)
 
 
+def _strings(value: Any, name: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f"{name} must be a list of non-empty strings; got {value!r}.")
+    return tuple(v.strip() for v in value)
+
+
+def _text(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{name} must be a string; got {value!r}.")
+    return value
+
+
 def _build(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
     th = raw["thresholds"]
     thresholds = Thresholds(
@@ -113,14 +171,16 @@ def _build(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
         repeat_contact=_number(th, "thresholds", "repeat_contact", int),
         min_words=_number(th, "thresholds", "min_words", int),
     )
-    vip = raw["customers"]["vip_tiers"]
-    if not isinstance(vip, list) or not all(isinstance(v, str) and v.strip() for v in vip):
-        raise ConfigError(f"customers.vip_tiers must be a list of tier names; got {vip!r}.")
-    tier_names = {}
-    for key, name in raw["tiers"].items():
-        if not key.isdigit() or int(key) not in TIERS or not isinstance(name, str):
-            raise ConfigError(f"tiers.{key} must be one of tiers 1-4 named by a string; got {key!r} = {name!r}.")
-        tier_names[int(key)] = name
+    min_confidence = _number(raw["review"], "review", "min_confidence", float)
+    if not 0.0 <= min_confidence <= 1.0:
+        raise ConfigError(f"review.min_confidence must be between 0 and 1; got {min_confidence!r}.")
+    tiers = {}
+    for key, spec in raw["tiers"].items():
+        if not key.isdigit() or int(key) not in TIERS:
+            raise ConfigError(f"tiers.{key} is not a tier; expected tiers 1 to 4.")
+        if not isinstance(spec, dict) or set(spec) - {"name", "scope"} or "name" not in spec:
+            raise ConfigError(f"tiers.{key} must set 'name' and optionally 'scope'; got {spec!r}.")
+        tiers[int(key)] = TierSpec(_text(spec["name"], f"tiers.{key}.name"), _text(spec.get("scope", ""), f"tiers.{key}.scope"))
     sla = {}
     for priority, target in raw["sla"].items():
         if priority not in PRIORITIES:
@@ -131,13 +191,16 @@ def _build(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
             first_response=_number(target, f"sla.{priority}", "first_response", int),
             resolution=_number(target, f"sla.{priority}", "resolution", int),
         )
-    files = raw["keywords"]["extra_pattern_files"]
-    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-        raise ConfigError(f"keywords.extra_pattern_files must be a list of paths; got {files!r}.")
-    pattern_files = tuple((base_dir / f).resolve() for f in files)
+    history = HistorySettings(
+        window_days=_number(raw["history"], "history", "window_days", float),
+        same_issue_similarity=_number(raw["history"], "history", "same_issue_similarity", float),
+    )
+    keywords = raw["keywords"]
+    pattern_files = tuple((base_dir / f).resolve() for f in _strings(keywords["extra_pattern_files"], "keywords.extra_pattern_files"))
     for path in pattern_files:
         if not path.is_file():
             raise ConfigError(f"keywords.extra_pattern_files names '{path}', which does not exist.")
+    extra_words = {category: _strings(words, f"keywords.words.{category}") for category, words in keywords["words"].items()}
     columns = raw["columns"]
     if not all(isinstance(v, str) for v in columns.values()):
         raise ConfigError(f"columns must map triage names to column names (strings); got {columns!r}.")
@@ -145,14 +208,26 @@ def _build(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
     for queue, tier in queue_tiers.items():
         if isinstance(tier, bool) or tier not in TIERS:
             raise ConfigError(f"queue_tiers.{queue!r} must be a tier 1-4; got {tier!r}.")
+    org = raw["organisation"]
+    organisation = OrganisationProfile(
+        company=_text(org["company"], "organisation.company"),
+        product=_text(org["product"], "organisation.product"),
+        monthly_ticket_volume=_number(org, "organisation", "monthly_ticket_volume", int),
+        top_categories=_strings(org["top_categories"], "organisation.top_categories"),
+        pain_points=_strings(org["pain_points"], "organisation.pain_points"),
+    )
     return Config(
         thresholds=thresholds,
-        vip_tiers=tuple(v.strip() for v in vip),
-        tier_names=MappingProxyType(tier_names),
+        min_confidence=min_confidence,
+        vip_tiers=_strings(raw["customers"]["vip_tiers"], "customers.vip_tiers"),
+        tiers=MappingProxyType(tiers),
         sla=MappingProxyType(sla),
+        history=history,
         extra_pattern_files=pattern_files,
+        extra_words=MappingProxyType(extra_words),
         columns=MappingProxyType(dict(columns)),
         queue_tiers=MappingProxyType(dict(queue_tiers)),
+        organisation=organisation,
         source=source,
     )
 
