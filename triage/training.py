@@ -24,12 +24,14 @@ import pandas as pd
 from sklearn.dummy import DummyClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, classification_report, f1_score
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.metrics import accuracy_score, classification_report, f1_score, log_loss
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from .classifier import base_pipeline, propose
 from .columns import prepare, resolve_columns
 from .config import Config, load_config
 from .encoder import ENCODER_PACKAGE, EncoderSettings, TextEncoder, weights_sha256
@@ -135,6 +137,17 @@ def calm_message_examples(airline_csv: Path, per_label: int = 50, seed: int = 0)
     )
 
 
+def _calibration(y_true, labels, confidence: np.ndarray, proba: np.ndarray, classes) -> dict[str, float]:
+    """Log-loss, and expected calibration error of the proposed label's confidence (10 equal-width bins)."""
+    correct = np.asarray(labels) == np.asarray(y_true)
+    bins = np.minimum((confidence * 10).astype(int), 9)
+    ece = sum(abs(correct[bins == b].mean() - confidence[bins == b].mean()) * (bins == b).mean() for b in np.unique(bins))
+    return {
+        "log_loss": round(float(log_loss(y_true, proba, labels=list(classes))), 4),
+        "expected_calibration_error": round(float(ece), 4),
+    }
+
+
 def _drop_pruned_terms(pipeline: Pipeline) -> Pipeline:
     """TF-IDF keeps every term it pruned (``stop_words_``) only for inspection; drop it to keep the file small."""
     words = pipeline.named_steps["features"].named_transformers_["words"]
@@ -144,7 +157,7 @@ def _drop_pruned_terms(pipeline: Pipeline) -> Pipeline:
 
 def train_classifier(
     tickets_csv: Path, extractor: SignalExtractor, config: Config, calm_examples: pd.DataFrame | None = None, log=print
-) -> tuple[dict[str, Pipeline], dict[str, Any]]:
+) -> tuple[dict[str, CalibratedClassifierCV], dict[str, Any]]:
     tickets_data = load_ticket_data(tickets_csv, config)
     test = held_out(tickets_data["subject"] + "\n" + tickets_data["body"])
     extra = calm_examples if calm_examples is not None else tickets_data.iloc[:0]
@@ -157,7 +170,7 @@ def train_classifier(
     signals = extractor.extract(texts, tickets)
     log(f"classifier: extracted signals for {len(texts)} tickets in {time.perf_counter() - started:.0f} s")
     texts_array = np.array(texts, dtype=object)
-    models: dict[str, Pipeline] = {}
+    models: dict[str, CalibratedClassifierCV] = {}
     report: dict[str, Any] = {}
     for target in ("priority", "tier"):
         y = data[f"{target}_label"].to_numpy()
@@ -169,8 +182,22 @@ def train_classifier(
         )
         features = signals.features
         search.fit(features[~test], y[~test])
-        model = _drop_pruned_terms(search.best_estimator_)
-        predicted = model.predict(features[test])
+        shuffled = np.random.default_rng(0).permutation(int((~test).sum()))
+        # Balanced class weights skew the raw probabilities; a sigmoid calibration fitted on
+        # cross-validated predictions makes `confidence` mean what it says.
+        model = CalibratedClassifierCV(
+            classifier_pipeline().set_params(**search.best_params_),
+            method="sigmoid",
+            cv=5,  # an int keeps the saved object to trusted types; the rows are shuffled instead
+            ensemble=False,
+        ).fit(features[~test].iloc[shuffled], y[~test][shuffled])
+        _drop_pruned_terms(base_pipeline(model))
+        predicted, confidence = propose(model, features[test])
+        raw = base_pipeline(model).predict_proba(features[test])
+        calibration = {
+            "uncalibrated": _calibration(y[test], predicted, raw.max(axis=1), raw, model.classes_),
+            "calibrated": _calibration(y[test], predicted, confidence, model.predict_proba(features[test]), model.classes_),
+        }
         baseline_text = make_pipeline(
             TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
             LogisticRegression(class_weight="balanced", max_iter=5000),
@@ -181,8 +208,10 @@ def train_classifier(
             "baseline_tfidf_logreg": _scores(y[test], baseline_text.predict(texts_array[test])),
             "baseline_majority": _scores(y[test], majority.predict(features[test])),
             "per_class": classification_report(y[test], predicted, output_dict=True, zero_division=0),
+            "calibration": calibration,
             "hyperparameters": {"C": search.best_params_["model__C"], "signal_weight": search.best_params_["features__transformer_weights"]["signals"]},
         }
+        log(f"{target} calibration (held-out): {calibration}")
         log(f"{target} held-out: model {report[target]['model']}, tf-idf {report[target]['baseline_tfidf_logreg']}, majority {report[target]['baseline_majority']}")
         models[target] = model
     info = {
@@ -235,6 +264,7 @@ def build_default_model(shared_data: Path, out_dir: Path, config_path: Path | No
         "sentiment": {"file": SENTIMENT_FILE, "labels": list(SENTIMENT_LABELS), "head": "multinomial logistic regression, C=1.0", **sentiment_info},
         "classifier": {
             "file": CLASSIFIER_FILE,
+            "calibration": "sigmoid, fitted on 5-fold cross-validated predictions of the training split",
             "priority_labels": [str(c) for c in classifier["priority"].classes_],
             "tier_labels": [int(c) for c in classifier["tier"].classes_],
             "feature_names": list(FEATURE_NAMES),
