@@ -9,7 +9,10 @@ from triage.errors import InputError, MissingColumnError, TriageWarning
 
 pytestmark = pytest.mark.slow
 
-OUTPUTS = ["priority", "tier", "escalate", "sentiment", "sentiment_label", "categories", "reasons", "confidence"]
+OUTPUTS = [
+    "priority", "tier", "escalate", "sentiment", "sentiment_label", "categories", "reasons", "confidence",
+    "needs_review", "actions", "rules_fired", "rules_overriding", "model_priority", "model_tier",
+]
 
 
 def test_score_ticket_returns_every_contract_field(engine):
@@ -114,3 +117,39 @@ def test_loading_a_second_engine_with_a_config(tmp_path):
     strict = triage.load(config=path)
     result = strict.score_ticket({"text": "How do I change my address?", "ltv": 500})
     assert result.priority in ("High", "Critical") and any("above $100" in r for r in result.reasons)
+
+
+def test_decisions_carry_actions_review_flag_and_model_proposal(engine):
+    result = engine.score_ticket({"text": "Our data was leaked in a security breach.", "customer_tier": "Enterprise"})
+    assert result.priority == "Critical" and result.tier >= 3
+    assert result.actions == ("notify manager", "assign senior agent", "notify account manager", "add internal note")
+    assert set(result.rules_fired) >= {"security_incident", "vip_fast_track"}
+    assert result.model_priority in ("Low", "Medium", "High") and result.model_tier in (1, 2, 3)
+    assert result.reasons[0].startswith(f"Classifier proposed {result.model_priority} priority (")
+    assert "main signals:" in result.reasons[0]
+
+
+def test_unsure_model_sets_needs_review(engine):
+    strict = triage.Engine(engine.model, triage.Config(min_confidence=1.0), encoder=engine.encoder)
+    result = strict.score_ticket({"text": "Can you tell me more about your pricing plans for teams?"})
+    assert result.needs_review and any(r.startswith("The classifier is unsure") for r in result.reasons)
+
+
+def test_inline_words_from_config_add_categories(engine):
+    config = triage.Config(extra_words={"churn_risk": ("switch to a competitor",)})
+    custom = triage.Engine(engine.model, config, encoder=engine.encoder)
+    assert "churn_risk" in custom.score_ticket({"text": "We will switch to a competitor next month."}).categories
+
+
+def test_score_frame_counts_contacts_from_history(engine):
+    frame = pd.DataFrame(
+        {
+            "author_id": ["c1", "brand", "c1", "brand", "c1"],
+            "tweet_id": ["10", "11", "12", "13", "14"],
+            "in_response_to_tweet_id": ["", "10", "11", "12", "13"],
+            "created_at": [f"Tue Oct 31 22:1{m}:00 +0000 2017" for m in range(5)],
+            "text": ["my internet is out", "sorry, DM us", "did that, still out", "checking", "still nothing, third time"],
+        }
+    )
+    scored = engine.score_frame(frame)
+    assert [("repeat_contact" in r) for r in scored["rules_fired"]] == [False, False, False, False, True]

@@ -49,7 +49,8 @@ def test_rules_are_named_functions():
         "revenue_at_risk",
         "billing_dispute",
         "bug_report",
-        "manager_requested",
+        "manual_criteria",
+        "model_unsure",
     ]
 
 
@@ -170,7 +171,56 @@ def test_bug_report_goes_to_engineering_without_escalating():
     assert (outcome.priority, outcome.tier, outcome.escalate) == ("Medium", 3, False)
 
 
-def test_manager_request_is_flagged_for_a_person():
-    outcome = decide(signals(hits=(hit("manager_request", "speak to a manager"),)), "Medium", 2)
+@pytest.mark.parametrize("category", ["manager_request", "policy_exception", "cross_department", "pr_risk"])
+def test_manual_criteria_are_flagged_for_a_person_without_changing_the_decision(category):
+    outcome = decide(signals(hits=(hit(category, "speak to a manager"),)), "Medium", 2)
     assert (outcome.priority, outcome.tier, outcome.escalate) == ("Medium", 2, False)
-    assert outcome.flags == ("manager_request", "needs_review")
+    assert outcome.flags == (category, "needs_review")
+    assert outcome.actions == ("add internal note",)
+    assert outcome.reasons[0].startswith("For a person to confirm: ")
+
+
+@pytest.mark.parametrize("confidence, unsure", [(0.44, True), (0.45, False), (0.9, False)])
+def test_review_band_flags_unsure_model_proposals(confidence, unsure):
+    outcome = decide(signals(model_confidence=confidence), "Medium", 2)
+    assert outcome.needs_review is unsure
+    assert (outcome.priority, outcome.tier, outcome.escalate) == ("Medium", 2, False)
+    if unsure:
+        assert outcome.reasons == (
+            "The classifier is unsure (confidence 44%, review band below 45%): a person should check priority and tier.",
+        )
+
+
+def test_review_band_comes_from_config():
+    assert decide(signals(model_confidence=0.6), config=Config(min_confidence=0.7)).needs_review
+    assert not decide(signals(model_confidence=0.01), config=Config(min_confidence=0.0)).needs_review
+
+
+@pytest.mark.parametrize(
+    "changes, actions",
+    [
+        ({"hits": (hit("legal"),)}, ("notify manager", "add internal note")),
+        ({"hits": (hit("security"),)}, ("notify manager", "assign senior agent", "add internal note")),
+        ({"sentiment": -0.9}, ("alert team lead",)),
+        ({"contact_count": 3.0}, ("alert team lead", "add internal note")),
+        ({"vip": True}, ("assign senior agent", "notify account manager")),
+        ({"revenue_impact": 5000.0}, ("notify manager", "notify account manager")),
+        ({"hits": (hit("bug"),)}, ()),
+        ({}, ()),
+    ],
+)
+def test_each_decision_names_its_actions(changes, actions):
+    assert decide(signals(**changes), "Medium", 2).actions == actions
+
+
+def test_actions_of_several_rules_are_merged_in_a_fixed_order():
+    outcome = decide(signals(vip=True, sentiment=-0.9, hits=(hit("legal"),)), "Medium", 2)
+    assert outcome.actions == ("notify manager", "alert team lead", "assign senior agent", "notify account manager", "add internal note")
+    assert outcome.rules_fired == ("legal_threat", "angry_customer", "vip_fast_track")
+
+
+def test_rules_that_change_the_proposal_on_their_own_are_named():
+    outcome = decide(signals(vip=True, hits=(hit("legal"), hit("bug"))), "High", 3)
+    # VIP (at least High, tier 2) and bug (tier 3) ask for nothing the classifier did not propose.
+    assert outcome.rules_fired == ("legal_threat", "vip_fast_track", "bug_report")
+    assert outcome.rules_overriding == ("legal_threat",)

@@ -10,9 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping
 
+import numpy as np
+import pandas as pd
+
 from .columns import duplicate_ids_message, ticket_id_text
 from .config import PRIORITIES
 from .engine import Engine
+from .history import HISTORY_FIELDS, count_contacts, history_applies, history_columns
 from .errors import TriageWarning
 from .tables import TableWriter, count_rows, read_chunks
 
@@ -48,6 +52,27 @@ class RunSummary:
         ]
 
 
+def history_contact_counts(
+    engine: Engine, input_path: Path, columns: Mapping[str, str] | None, chunk_rows: int, encoding: str
+) -> np.ndarray | None:
+    """Contact numbers over the whole file when they must come from its history, else None.
+
+    A first pass reads only the columns history needs, so contacts that fall in different chunks
+    still count; its memory grows with the number of rows, not with the text.
+    """
+    chunks = read_chunks(input_path, chunk_rows=chunk_rows, encoding=encoding)
+    with closing(chunks):
+        first = next(chunks, None)
+        if first is None:
+            return None
+        found = engine.resolve_columns(list(first.columns), columns)
+        if not history_applies(found):
+            return None
+        needed = [found[name] for name in HISTORY_FIELDS if name in found]
+        keys = pd.concat([first[needed], *(chunk[needed] for chunk in chunks)], ignore_index=True)
+    return count_contacts(history_columns(keys, found), engine.config.history)
+
+
 def default_output_path(input_path: Path) -> Path:
     """``tickets.csv`` -> ``tickets.scored.csv`` (a Parquet folder gets ``.scored.parquet``)."""
     if input_path.is_dir():
@@ -64,8 +89,12 @@ def score_file(
     encoding: str = "utf-8-sig",
     progress: bool = False,
     on_warning: Callable[[str], None] | None = None,
+    on_chunk: Callable[[pd.DataFrame], None] | None = None,
 ) -> RunSummary:
-    """Score every row of ``input_path`` into ``output_path`` (same row order, input columns kept)."""
+    """Score every row of ``input_path`` into ``output_path`` (same row order, input columns kept).
+
+    ``on_chunk`` receives each scored chunk, for callers that summarise a run as it goes.
+    """
     from tqdm.auto import tqdm
 
     input_path = Path(input_path)
@@ -79,19 +108,25 @@ def score_file(
         if on_warning is not None:
             on_warning(message)
 
+    contacts = history_contact_counts(engine, input_path, columns, chunk_rows, encoding)
+    offset = 0
     bar = tqdm(total=count_rows(input_path), unit=" tickets", disable=not progress, leave=False, dynamic_ncols=True)
     chunks = read_chunks(input_path, chunk_rows=chunk_rows, encoding=encoding)
     with TableWriter(output_path) as writer, bar, closing(chunks):
         for chunk in chunks:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", TriageWarning)
-                scored = engine.score_frame(chunk, columns, check_duplicate_ids=False)
+                counts = None if contacts is None else contacts[offset : offset + len(chunk)]
+                scored = engine.score_frame(chunk, columns, check_duplicate_ids=False, contact_counts=counts)
+            offset += len(chunk)
             for warning in caught:
                 if issubclass(warning.category, TriageWarning):
                     report(str(warning.message))
                 else:
                     warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
             writer.write(scored)
+            if on_chunk is not None:
+                on_chunk(scored)
             summary.rows_read += len(chunk)
             summary.priorities.update(scored["priority"])
             summary.tiers.update(int(t) for t in scored["tier"])

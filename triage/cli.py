@@ -17,6 +17,9 @@ EXAMPLES = """examples:
   triage score data/sample_tickets.csv -o out/scored.csv
   triage score export.jsonl -o scored.parquet --config my_policy.toml
   triage score export.csv --column text="Ticket Body" --column ticket_id="Case Number"
+  triage explain TK-06443 data/sample_tickets.csv
+  triage rules data/sample_tickets.csv
+  triage init-config my_policy.toml
 """
 
 
@@ -54,52 +57,196 @@ def build_parser() -> argparse.ArgumentParser:
     )
     score.add_argument("input", type=Path, metavar="INPUT", help="ticket export: .csv, .tsv, .jsonl, .json, .parquet or a folder of Parquet files")
     score.add_argument("-o", "--output", type=Path, metavar="OUTPUT", help="scored file to write (default: INPUT with .scored before the extension)")
-    score.add_argument("--config", type=Path, metavar="FILE", help="policy configuration (TOML); default: the escalation policy's defaults")
-    score.add_argument("--model", type=Path, metavar="DIR", help="model folder (default: the shipped models/default)")
-    score.add_argument(
-        "--column", action="append", default=[], metavar="FIELD=COLUMN",
-        help="use COLUMN for triage FIELD (text, subject, ticket_id, contact_count, customer_tier, is_vip, ltv, revenue_impact, created_at); repeatable",
-    )
-    score.add_argument("--chunk-rows", type=int, default=2000, metavar="N", help="rows read and scored at a time (default: 2000)")
-    score.add_argument("--encoding", default="utf-8-sig", help="text encoding of CSV / JSON input (default: UTF-8, with or without BOM)")
+    _add_engine_options(score)
+    _add_reading_options(score)
     score.add_argument("--no-progress", action="store_true", help="do not show the progress bar")
     score.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    score.set_defaults(run=run_score)
+
+    explain = commands.add_parser(
+        "explain",
+        help="show the decision and every reason for one ticket",
+        description="Score INPUT and print the decision for TICKET_ID: priority, tier, escalation, actions, and every reason.",
+        epilog="example:\n  triage explain TK-06443 data/sample_tickets.csv",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    explain.add_argument("ticket_id", metavar="TICKET_ID", help="the ticket's id as written in the export")
+    explain.add_argument("input", type=Path, metavar="INPUT", help="ticket export holding that ticket")
+    _add_engine_options(explain)
+    _add_reading_options(explain)
+    explain.set_defaults(run=run_explain)
+
+    rules = commands.add_parser(
+        "rules",
+        help="how often each policy rule fired over a file, and which tickets it moved",
+        description=(
+            "Score INPUT and summarise the policy: per rule, how many tickets it fired on, how often the final "
+            "priority or tier differs from the classifier's proposal where it fired, and example tickets it moved."
+        ),
+        epilog="example:\n  triage rules data/sample_tickets.csv --table out/rules.csv",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    rules.add_argument("input", type=Path, metavar="INPUT", help="ticket export")
+    rules.add_argument("-o", "--output", type=Path, metavar="OUTPUT", help="also keep the scored file here")
+    rules.add_argument("--table", type=Path, metavar="FILE", help="write the per-rule table as CSV")
+    _add_engine_options(rules)
+    _add_reading_options(rules)
+    rules.set_defaults(run=run_rules)
+
+    init = commands.add_parser(
+        "init-config",
+        help="write the default policy configuration to edit",
+        description="Write the escalation policy's defaults, with comments, to PATH (TOML) for your team to edit.",
+    )
+    init.add_argument("path", type=Path, nargs="?", default=Path("triage.toml"), metavar="PATH", help="where to write it (default: triage.toml)")
+    init.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
+    init.set_defaults(run=run_init_config)
     return parser
+
+
+def _add_engine_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--config", type=Path, metavar="FILE", help="policy configuration (TOML); default: the escalation policy's defaults")
+    command.add_argument("--model", type=Path, metavar="DIR", help="model folder (default: the shipped models/default)")
+
+
+def _add_reading_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--column", action="append", default=[], metavar="FIELD=COLUMN",
+        help="use COLUMN for triage FIELD (text, subject, ticket_id, contact_count, customer_tier, is_vip, ltv, "
+        "revenue_impact, created_at, requester, thread_id, reply_to); repeatable",
+    )
+    command.add_argument("--chunk-rows", type=int, default=2000, metavar="N", help="rows read and scored at a time (default: 2000)")
+    command.add_argument("--encoding", default="utf-8-sig", help="text encoding of CSV / JSON input (default: UTF-8, with or without BOM)")
 
 
 def _print_error(message: str) -> None:
     print(f"triage: error: {' '.join(str(message).split())}", file=sys.stderr)
 
 
-def run_score(args: argparse.Namespace) -> int:
-    from .batch import score_file
+class _WarningPrinter:
+    """Prints the first warnings of a run on stderr, then only counts them."""
+
+    def __init__(self, quiet: bool, limit: int = 20):
+        self.quiet, self.limit, self.count = quiet, limit, 0
+
+    def __call__(self, message: str) -> None:
+        self.count += 1
+        if not self.quiet and self.count <= self.limit:
+            print(f"triage: warning: {message}", file=sys.stderr)
+
+    def finish(self) -> None:
+        if not self.quiet and self.count > self.limit:
+            print(f"triage: warning: {self.count - self.limit} more warning(s) not shown", file=sys.stderr)
+
+
+def _engine_and_columns(args: argparse.Namespace):
     from .engine import load
 
     if args.chunk_rows < 1:
         raise TriageError(f"--chunk-rows must be 1 or more; got {args.chunk_rows}.")
     columns = _column_mapping(args.column)
-    engine = load(args.model, args.config)
-    shown = []
+    return load(args.model, args.config), columns
 
-    def on_warning(message: str) -> None:
-        shown.append(message)
-        if not args.quiet and len(shown) <= 20:
-            print(f"triage: warning: {message}", file=sys.stderr)
 
+def _score_to(args: argparse.Namespace, output: Path, quiet: bool, progress: bool, on_chunk=None):
+    from .batch import score_file
+
+    engine, columns = _engine_and_columns(args)
+    printer = _WarningPrinter(quiet)
     summary = score_file(
         engine,
         args.input,
-        args.output,
+        output,
         columns=columns,
         chunk_rows=args.chunk_rows,
         encoding=args.encoding,
-        progress=not (args.no_progress or args.quiet) and sys.stderr.isatty(),
-        on_warning=on_warning,
+        progress=progress and sys.stderr.isatty(),
+        on_warning=printer,
+        on_chunk=None if on_chunk is None else (lambda scored: on_chunk(engine, columns, scored)),
     )
-    if len(shown) > 20 and not args.quiet:
-        print(f"triage: warning: {len(shown) - 20} more warning(s) not shown", file=sys.stderr)
+    printer.finish()
+    return summary
+
+
+def run_score(args: argparse.Namespace) -> int:
+    summary = _score_to(args, args.output, args.quiet, progress=not (args.no_progress or args.quiet))
     if not args.quiet:
         print("\n".join(summary.lines()))
+    return 0
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    from .batch import history_contact_counts
+    from .columns import ticket_id_text
+    from .tables import read_chunks
+
+    engine, columns = _engine_and_columns(args)
+    contacts = history_contact_counts(engine, args.input, columns, args.chunk_rows, args.encoding)
+    offset, rows_seen, sample_ids = 0, 0, []
+    for chunk in read_chunks(args.input, chunk_rows=args.chunk_rows, encoding=args.encoding):
+        id_column = engine.resolve_columns(list(chunk.columns), columns).get("ticket_id")
+        if id_column is None:
+            raise TriageError(f"'{args.input}' has no ticket id column; map one with --column ticket_id=COLUMN.")
+        ids = [ticket_id_text(v) for v in chunk[id_column]]
+        sample_ids.extend(ids[: max(0, 3 - len(sample_ids))])
+        matches = [i for i, tid in enumerate(ids) if tid == args.ticket_id]
+        if matches:
+            counts = None if contacts is None else contacts[offset : offset + len(chunk)][matches]
+            scored = engine.score_frame(chunk.iloc[matches].reset_index(drop=True), columns, contact_counts=counts)
+            for _, row in scored.iterrows():
+                print(_explanation(args.ticket_id, row, engine))
+            return 0
+        offset += len(chunk)
+        rows_seen += len(chunk)
+    raise TriageError(
+        f"Ticket '{args.ticket_id}' is not in '{args.input}' ({rows_seen} rows; ids look like {', '.join(sample_ids)})."
+    )
+
+
+def _explanation(ticket_id: str, row, engine) -> str:
+    tier_name = engine.config.tier_names.get(int(row["tier"]), "")
+    lines = [
+        f"ticket        {ticket_id}",
+        f"priority      {row['priority']} (classifier: {row['model_priority']})",
+        f"tier          {int(row['tier'])} {tier_name} (classifier: {int(row['model_tier'])})",
+        f"escalate      {'yes' if row['escalate'] else 'no'}",
+        f"needs review  {'yes' if row['needs_review'] else 'no'}",
+        f"sentiment     {row['sentiment']:+.2f} ({row['sentiment_label']})",
+        f"confidence    {row['confidence']:.0%}",
+        f"categories    {', '.join(row['categories']) or '-'}",
+        f"actions       {', '.join(row['actions']) or '-'}",
+        f"rules fired   {', '.join(row['rules_fired']) or '-'}",
+        "reasons:",
+        *(f"  - {reason}" for reason in row["reasons"]),
+    ]
+    return "\n".join(lines)
+
+
+def run_rules(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from .audit import RuleAudit
+
+    audit = RuleAudit()
+
+    def on_chunk(engine, columns, scored):
+        audit.add(scored, engine.resolve_columns(list(scored.columns), columns).get("ticket_id"))
+
+    with tempfile.TemporaryDirectory() as scratch:
+        output = args.output or Path(scratch) / "scored.parquet"
+        _score_to(args, output, quiet=False, progress=True, on_chunk=on_chunk)
+    print("\n".join(audit.lines()))
+    if args.table:
+        audit.table().to_csv(args.table, index=False)
+        print(f"\nper-rule table written to {args.table}")
+    return 0
+
+
+def run_init_config(args: argparse.Namespace) -> int:
+    from .config import write_default_config
+
+    path = write_default_config(args.path, overwrite=args.force)
+    print(f"wrote {path}: the escalation policy's defaults. Edit it, then pass --config {path}.")
     return 0
 
 
@@ -113,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return run_score(args)
+        return args.run(args)
     except (TriageError, argparse.ArgumentTypeError) as exc:
         _print_error(str(exc))
         return 2

@@ -34,8 +34,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "ltv": ("ltv", "lifetime_value", "customer_lifetime_value", "clv", "customer_value", "requester_ltv", "requester_value", "account_value"),
     "revenue_impact": ("revenue_impact", "revenue_at_risk", "arr_at_risk", "impact_value", "deal_value", "requester_revenue_impact"),
     "created_at": ("created_at", "created", "created_time", "creation_date", "date_created", "opened_at", "tweet_created", "timestamp"),
+    # Used to count contacts from history when the export has no contact count.
+    "requester": ("requester", "requester_id", "requester_email", "customer_id", "customer_email", "author_id", "user_id", "email", "from"),
+    "thread_id": ("thread_id", "thread", "conversation_id", "conversation"),
+    "reply_to": ("reply_to", "in_reply_to", "in_response_to", "in_response_to_tweet_id", "parent_id"),
 }
-OPTIONAL = ("ticket_id", "subject", "contact_count", "customer_tier", "is_vip", "ltv", "revenue_impact", "created_at")
 
 _TRUE = {"1", "true", "yes", "y", "t", "vip"}
 _FALSE = {"0", "false", "no", "n", "f", ""}

@@ -7,7 +7,7 @@ import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -16,13 +16,31 @@ from .columns import prepare, resolve_columns, warn_duplicate_ids
 from .config import Config, load_config
 from .encoder import EncoderSettings, TextEncoder
 from .errors import InputError, TriageWarning
-from .keywords import build_keyword_pipeline
+from .classifier import propose
+from .explain import describe_signals, top_signals
+from .history import count_contacts, history_applies, history_columns
+from .keywords import KeywordPattern, build_keyword_pipeline
 from .model import ModelBundle
 from .policy import TicketSignals, apply_policy
 from .sentiment import SENTIMENT_LABELS, SentimentHead
 from .signals import SignalExtractor, ticket_texts
 
-OUTPUT_COLUMNS = ("priority", "tier", "escalate", "sentiment", "sentiment_label", "categories", "reasons", "confidence")
+OUTPUT_COLUMNS = (
+    "priority",
+    "tier",
+    "escalate",
+    "sentiment",
+    "sentiment_label",
+    "categories",
+    "reasons",
+    "confidence",
+    "needs_review",
+    "actions",
+    "rules_fired",
+    "rules_overriding",
+    "model_priority",
+    "model_tier",
+)
 _WORD = re.compile(r"[^\W\d_]{2,}|[^\W\d_]", re.UNICODE)
 
 
@@ -39,6 +57,12 @@ class TicketResult:
     categories: tuple[str, ...]
     reasons: tuple[str, ...]
     confidence: float
+    needs_review: bool
+    actions: tuple[str, ...]
+    rules_fired: tuple[str, ...]
+    rules_overriding: tuple[str, ...]  # rules whose decision alone changes the classifier's proposal
+    model_priority: str  # what the classifier proposed before the rules
+    model_tier: int
     text: str  # the cleaned text the models read
 
     def to_dict(self) -> dict[str, Any]:
@@ -58,7 +82,9 @@ class Engine:
         self.config = config
         encoder_settings = model.manifest.get("encoder", {}).get("settings", {})
         self.encoder = encoder or TextEncoder(settings=EncoderSettings(**encoder_settings))
-        self.signals = SignalExtractor(self.encoder, model.sentiment_head, build_keyword_pipeline(config.extra_pattern_files), config)
+        extra_words = [KeywordPattern(category, word) for category, words in config.extra_words.items() for word in words]
+        keyword_nlp = build_keyword_pipeline(config.extra_pattern_files, extra_words)
+        self.signals = SignalExtractor(self.encoder, model.sentiment_head, keyword_nlp, config)
         self._lock = threading.Lock()
 
     def resolve_columns(self, names: list[str], columns: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -67,21 +93,37 @@ class Engine:
         return resolve_columns(names, {**self.config.columns, **(columns or {})})
 
     def score_frame(
-        self, frame: pd.DataFrame, columns: Mapping[str, str] | None = None, *, check_duplicate_ids: bool = True
+        self,
+        frame: pd.DataFrame,
+        columns: Mapping[str, str] | None = None,
+        *,
+        check_duplicate_ids: bool = True,
+        contact_counts: Sequence[float] | None = None,
     ) -> pd.DataFrame:
         """Score every row of ``frame``; returns its columns, in order, plus the decision columns.
 
         ``columns`` maps triage names (text, subject, ticket_id, contact_count, customer_tier, is_vip,
-        ltv, revenue_impact, created_at) to column names when detection is not enough. Duplicate
-        ticket ids are scored and kept, with a TriageWarning naming them (unless ``check_duplicate_ids``
-        is False, for callers that check across chunks themselves).
+        ltv, revenue_impact, created_at, requester, thread_id, reply_to) to column names when
+        detection is not enough. Without a contact count column, contacts are counted from the
+        frame's history when it names a requester and a time (see :mod:`triage.history`);
+        ``contact_counts`` overrides both (used by file scoring, which counts over the whole file).
+        Duplicate ticket ids are scored and kept, with a TriageWarning naming them (unless
+        ``check_duplicate_ids`` is False, for callers that check across chunks themselves).
         """
         if not isinstance(frame, pd.DataFrame):
             raise InputError(f"score_frame expects a pandas DataFrame; got {type(frame).__name__}.")
-        tickets = prepare(frame, self.resolve_columns(list(frame.columns), columns))
+        found = self.resolve_columns(list(frame.columns), columns)
+        tickets = prepare(frame, found)
         if check_duplicate_ids:
             warn_duplicate_ids(tickets.ticket_ids)
-        return _attach(frame, self._score(tickets))
+        inferred = False
+        if contact_counts is not None:
+            tickets.contact_count = np.asarray(contact_counts, dtype=float)
+            inferred = "contact_count" not in found
+        elif history_applies(found):
+            tickets.contact_count = count_contacts(history_columns(frame, found), self.config.history)
+            inferred = True
+        return _attach(frame, self._score(tickets, contacts_from_history=inferred))
 
     def score_ticket(self, ticket: Mapping[str, Any], columns: Mapping[str, str] | None = None) -> TicketResult:
         """Score one ticket given as a mapping of field name to value (same names as a file's columns)."""
@@ -90,22 +132,22 @@ class Engine:
         frame = pd.DataFrame([dict(ticket)])
         return self._score(prepare(frame, self.resolve_columns(list(frame.columns), columns)))[0]
 
-    def _score(self, tickets) -> list[TicketResult]:
+    def _score(self, tickets, contacts_from_history: bool = False) -> list[TicketResult]:
         texts, cleaned = ticket_texts(tickets)
         with self._lock:
             signals = self.signals.extract(texts, tickets)
-            priority_proba = self.model.classifier["priority"].predict_proba(signals.features)
-            tier_proba = self.model.classifier["tier"].predict_proba(signals.features)
+            model_priorities, priority_confidence = propose(self.model.classifier["priority"], signals.features)
+            model_tiers, tier_confidence = propose(self.model.classifier["tier"], signals.features)
+            priority_signals = top_signals(self.model.classifier["priority"], signals.features, model_priorities)
+            tier_signals = top_signals(self.model.classifier["tier"], signals.features, model_tiers)
         proba, hits, vip = signals.sentiment_proba, signals.hits, signals.vip
-        priority_classes = self.model.classifier["priority"].classes_
-        tier_classes = self.model.classifier["tier"].classes_
         scores = SentimentHead.score_from_proba(proba)
         results = []
         for i, text in enumerate(texts):
             label = SENTIMENT_LABELS[int(proba[i].argmax())]
-            p_index, t_index = int(priority_proba[i].argmax()), int(tier_proba[i].argmax())
-            model_priority, model_tier = str(priority_classes[p_index]), int(tier_classes[t_index])
-            signals = TicketSignals(
+            model_priority, model_tier = str(model_priorities[i]), int(model_tiers[i])
+            confidence = float(min(priority_confidence[i], tier_confidence[i]))
+            ticket = TicketSignals(
                 text=text,
                 word_count=len(_WORD.findall(text)),
                 sentiment=float(scores[i]),
@@ -116,14 +158,20 @@ class Engine:
                 vip=bool(vip[i]),
                 ltv=float(tickets.ltv[i]),
                 revenue_impact=float(tickets.revenue_impact[i]),
+                model_confidence=confidence,
             )
-            outcome = apply_policy(signals, model_priority, model_tier, self.config)
-            confidence = float(min(priority_proba[i, p_index], tier_proba[i, t_index]))
+            outcome = apply_policy(ticket, model_priority, model_tier, self.config)
             reasons = [
-                f"Classifier proposed {model_priority} priority ({priority_proba[i, p_index]:.0%}) "
-                f"and tier {model_tier} ({tier_proba[i, t_index]:.0%}).",
+                f"Classifier proposed {model_priority} priority ({priority_confidence[i]:.0%}) "
+                f"and tier {model_tier} ({tier_confidence[i]:.0%}); main signals: "
+                f"{describe_signals(priority_signals[i])} for the priority, {describe_signals(tier_signals[i])} for the tier.",
                 *outcome.reasons,
             ]
+            if contacts_from_history and tickets.contact_count[i] > 1:
+                reasons.append(
+                    f"Contact number {int(tickets.contact_count[i])} counted from the export's history "
+                    f"(same requester, same thread, subject or wording within {self.config.history.window_days:g} days)."
+                )
             if cleaned[i].removed and text:
                 reasons.append(f"Read without {' and '.join(cleaned[i].removed)} (kept in the input column).")
             reasons.extend(f"Input problem: {note}." for note in tickets.problems[i])
@@ -140,6 +188,12 @@ class Engine:
                     categories=tuple(categories),
                     reasons=tuple(reasons),
                     confidence=round(confidence, 4),
+                    needs_review=outcome.needs_review,
+                    actions=outcome.actions,
+                    rules_fired=outcome.rules_fired,
+                    rules_overriding=outcome.rules_overriding,
+                    model_priority=model_priority,
+                    model_tier=model_tier,
                     text=text,
                 )
             )
@@ -166,6 +220,12 @@ def _attach(frame: pd.DataFrame, results: list[TicketResult]) -> pd.DataFrame:
     out["categories"] = [list(r.categories) for r in results]
     out["reasons"] = [list(r.reasons) for r in results]
     out["confidence"] = np.array([r.confidence for r in results], dtype=float)
+    out["needs_review"] = np.array([r.needs_review for r in results], dtype=bool)
+    out["actions"] = [list(r.actions) for r in results]
+    out["rules_fired"] = [list(r.rules_fired) for r in results]
+    out["rules_overriding"] = [list(r.rules_overriding) for r in results]
+    out["model_priority"] = [r.model_priority for r in results]
+    out["model_tier"] = np.array([r.model_tier for r in results], dtype=np.int64)
     return out
 
 

@@ -178,9 +178,11 @@ def make_keyword_matcher(nlp: Language, name: str) -> KeywordMatcher:
     return KeywordMatcher(nlp, name)
 
 
-def build_keyword_pipeline(pattern_files: Iterable[str | Path] = ()) -> Language:
+def build_keyword_pipeline(
+    pattern_files: Iterable[str | Path] = (), extra_patterns: Iterable[KeywordPattern] = ()
+) -> Language:
     """A blank English pipeline (tokenizer, sentencizer, keyword matcher) with the default patterns
-    plus any extra pattern files a team configured."""
+    plus a team's pattern files and inline word lists from the config."""
     import spacy
 
     nlp = spacy.blank("en")
@@ -189,6 +191,7 @@ def build_keyword_pipeline(pattern_files: Iterable[str | Path] = ()) -> Language
     matcher.add_patterns(read_patterns(default_pattern_file()))
     for path in pattern_files:
         matcher.add_patterns(read_patterns(path))
+    matcher.add_patterns(extra_patterns)
     return nlp
 
 

@@ -30,7 +30,7 @@ class TicketSignals:
     vip: bool
     ltv: float
     revenue_impact: float
-    subject_only: bool = False
+    model_confidence: float = 1.0
 
     @property
     def categories(self) -> set[str]:
@@ -52,7 +52,16 @@ class Decision:
     tier_bump: int = 0
     escalate: bool = False
     flags: tuple[str, ...] = ()
+    actions: tuple[str, ...] = ()
 
+
+# What a decision asks people to do, in the words of the escalation policy.
+NOTIFY_MANAGER = "notify manager"
+ALERT_TEAM_LEAD = "alert team lead"
+ASSIGN_SENIOR_AGENT = "assign senior agent"
+NOTIFY_ACCOUNT_MANAGER = "notify account manager"
+ADD_INTERNAL_NOTE = "add internal note"
+ACTIONS = (NOTIFY_MANAGER, ALERT_TEAM_LEAD, ASSIGN_SENIOR_AGENT, NOTIFY_ACCOUNT_MANAGER, ADD_INTERNAL_NOTE)
 
 Rule = Callable[[TicketSignals, Config], "Decision | None"]
 RULES: list[Rule] = []
@@ -94,6 +103,7 @@ def _threat(category: str, label: str) -> Rule:
             tier_floor=4,
             escalate=True,
             flags=(category,),
+            actions=(NOTIFY_MANAGER, ADD_INTERNAL_NOTE),
         )
 
     check.__name__ = f"{category}_threat"
@@ -116,6 +126,7 @@ def security_incident(t: TicketSignals, config: Config) -> Decision | None:
         tier_floor=3,
         escalate=True,
         flags=("security",),
+        actions=(NOTIFY_MANAGER, ASSIGN_SENIOR_AGENT, ADD_INTERNAL_NOTE),
     )
 
 
@@ -130,6 +141,7 @@ def system_down(t: TicketSignals, config: Config) -> Decision | None:
         tier_floor=3,
         escalate=True,
         flags=("outage",),
+        actions=(NOTIFY_MANAGER, ASSIGN_SENIOR_AGENT, ADD_INTERNAL_NOTE),
     )
 
 
@@ -150,6 +162,7 @@ def angry_customer(t: TicketSignals, config: Config) -> Decision | None:
         priority_bump=1,
         escalate=True,
         flags=("needs_review",) + (("frustration",) if words else ()),
+        actions=(ALERT_TEAM_LEAD,),
     )
 
 
@@ -164,6 +177,7 @@ def repeat_contact(t: TicketSignals, config: Config) -> Decision | None:
         tier_bump=1,
         escalate=True,
         flags=("repeat_contact",),
+        actions=(ALERT_TEAM_LEAD, ADD_INTERNAL_NOTE),
     )
 
 
@@ -180,6 +194,7 @@ def vip_fast_track(t: TicketSignals, config: Config) -> Decision | None:
         tier_floor=2,
         escalate=True,
         flags=("vip",),
+        actions=(ASSIGN_SENIOR_AGENT, NOTIFY_ACCOUNT_MANAGER),
     )
 
 
@@ -193,6 +208,7 @@ def revenue_at_risk(t: TicketSignals, config: Config) -> Decision | None:
         priority_floor="High",
         escalate=True,
         flags=("revenue_impact",),
+        actions=(NOTIFY_MANAGER, NOTIFY_ACCOUNT_MANAGER),
     )
 
 
@@ -220,14 +236,38 @@ def bug_report(t: TicketSignals, config: Config) -> Decision | None:
     )
 
 
+# The spec's manual criteria: the text can show them, but only a person can confirm them.
+MANUAL_CRITERIA = {
+    "manager_request": "customer asks for a manager",
+    "policy_exception": "a policy exception is asked for",
+    "cross_department": "several departments are involved",
+    "pr_risk": "possible PR or reputation risk",
+}
+
+
 @rule
-def manager_requested(t: TicketSignals, config: Config) -> Decision | None:
-    if "manager_request" not in t.categories:
+def manual_criteria(t: TicketSignals, config: Config) -> Decision | None:
+    shown = [category for category in MANUAL_CRITERIA if category in t.categories]
+    if not shown:
+        return None
+    described = "; ".join(f"{MANUAL_CRITERIA[c]} ({t.evidence(c)})" for c in shown)
+    return Decision(
+        "manual_criteria",
+        f"For a person to confirm: {described}.",
+        flags=(*shown, "needs_review"),
+        actions=(ADD_INTERNAL_NOTE,),
+    )
+
+
+@rule
+def model_unsure(t: TicketSignals, config: Config) -> Decision | None:
+    if not t.text.strip() or t.model_confidence >= config.min_confidence:
         return None
     return Decision(
-        "manager_requested",
-        f"Customer asks for a manager ({t.evidence('manager_request')}): a person should confirm escalation.",
-        flags=("manager_request", "needs_review"),
+        "model_unsure",
+        f"The classifier is unsure (confidence {t.model_confidence:.0%}, review band below {config.min_confidence:.0%}): "
+        "a person should check priority and tier.",
+        flags=("needs_review",),
     )
 
 
@@ -239,29 +279,46 @@ class PolicyOutcome:
     flags: tuple[str, ...]
     reasons: tuple[str, ...]
     rules_fired: tuple[str, ...] = field(default=())
+    actions: tuple[str, ...] = field(default=())
+    rules_overriding: tuple[str, ...] = field(default=())
+
+    @property
+    def needs_review(self) -> bool:
+        return "needs_review" in self.flags
 
 
-def apply_policy(t: TicketSignals, model_priority: str, model_tier: int, config: Config, rules: list[Rule] | None = None) -> PolicyOutcome:
-    """Combine the classifier's proposal with every rule that fires."""
-    decisions = [d for d in (r(t, config) for r in (rules or RULES)) if d is not None]
+def _combine(decisions: list[Decision], model_priority: str, model_tier: int) -> tuple[str, int]:
+    """Priority and tier after the decisions: caps first, then bumps, then floors."""
     level = PRIORITIES.index(model_priority)
     caps = [PRIORITIES.index(d.priority_cap) for d in decisions if d.priority_cap]
     if caps:
         level = min(caps)
     level = min(level + sum(d.priority_bump for d in decisions), len(PRIORITIES) - 1)
-    floors = [PRIORITIES.index(d.priority_floor) for d in decisions if d.priority_floor]
-    level = max([level, *floors])
+    level = max([level, *(PRIORITIES.index(d.priority_floor) for d in decisions if d.priority_floor)])
     tier = min([model_tier, *(d.tier_cap for d in decisions if d.tier_cap)])
     tier = min(tier + sum(d.tier_bump for d in decisions), 4)
     tier = max([tier, *(d.tier_floor for d in decisions if d.tier_floor)])
+    return PRIORITIES[level], tier
+
+
+def apply_policy(t: TicketSignals, model_priority: str, model_tier: int, config: Config, rules: list[Rule] | None = None) -> PolicyOutcome:
+    """Combine the classifier's proposal with every rule that fires."""
+    decisions = [d for d in (r(t, config) for r in (rules or RULES)) if d is not None]
+    priority, tier = _combine(decisions, model_priority, model_tier)
     flags: list[str] = []
+    actions: list[str] = []
     for d in decisions:
         flags.extend(f for f in d.flags if f not in flags)
+        actions.extend(a for a in d.actions if a not in actions)
+    # A rule overrides the classifier when its decision alone would change the proposal.
+    overriding = tuple(d.rule for d in decisions if _combine([d], model_priority, model_tier) != (model_priority, model_tier))
     return PolicyOutcome(
-        priority=PRIORITIES[level],
+        priority=priority,
         tier=tier,
         escalate=any(d.escalate for d in decisions),
         flags=tuple(flags),
         reasons=tuple(d.reason for d in decisions),
         rules_fired=tuple(d.rule for d in decisions),
+        actions=tuple(a for a in ACTIONS if a in actions),
+        rules_overriding=overriding,
     )

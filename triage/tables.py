@@ -26,7 +26,7 @@ FORMATS = {
     ".parquet": "parquet",
     ".pq": "parquet",
 }
-LIST_SEPARATORS = {"categories": "; ", "reasons": " | ", "actions": "; "}
+LIST_SEPARATORS = {"categories": "; ", "reasons": " | ", "actions": "; ", "rules_fired": "; ", "rules_overriding": "; "}
 
 
 def detect_format(path: str | Path) -> str:
