@@ -19,7 +19,7 @@ def test_defaults_follow_the_escalation_policy():
     }
     assert config.tier_names[4] == "management"
     assert config.tiers[3].scope == "system bugs, infrastructure, complex integrations, security incidents"
-    assert config.min_confidence == 0.45
+    assert config.min_confidence == 0.40
     assert (config.history.window_days, config.history.same_issue_similarity) == (14.0, 0.5)
     assert dict(config.extra_words) == {}
 

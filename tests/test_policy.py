@@ -180,14 +180,14 @@ def test_manual_criteria_are_flagged_for_a_person_without_changing_the_decision(
     assert outcome.reasons[0].startswith("For a person to confirm: ")
 
 
-@pytest.mark.parametrize("confidence, unsure", [(0.44, True), (0.45, False), (0.9, False)])
+@pytest.mark.parametrize("confidence, unsure", [(0.39, True), (0.40, False), (0.9, False)])
 def test_review_band_flags_unsure_model_proposals(confidence, unsure):
     outcome = decide(signals(model_confidence=confidence), "Medium", 2)
     assert outcome.needs_review is unsure
     assert (outcome.priority, outcome.tier, outcome.escalate) == ("Medium", 2, False)
     if unsure:
         assert outcome.reasons == (
-            "The classifier is unsure (confidence 44%, review band below 45%): a person should check priority and tier.",
+            "The classifier is unsure (confidence 39%, review band below 40%): a person should check priority and tier.",
         )
 
 

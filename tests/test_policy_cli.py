@@ -96,3 +96,16 @@ def test_score_counts_contacts_from_history_across_chunks(tmp_path, capsys):
     scored = read_table(out)
     assert ["repeat_contact" in rules for rules in scored["rules_fired"]] == [False, False, False, True]
     assert any("Contact number 3 counted from the export's history" in r for r in scored.loc[3, "reasons"])
+
+
+def test_handoff_writes_one_document_per_escalated_ticket_and_an_index(tmp_path, export, capsys):
+    folder = tmp_path / "handoffs"
+    assert main(["handoff", str(export), "-o", str(folder), "--as-of", "2026-11-30 12:00 UTC"]) == 0
+    scored_out = tmp_path / "scored.jsonl"
+    assert main(["score", str(export), "-o", str(scored_out), "-q"]) == 0
+    escalated = read_table(scored_out).query("escalate")["ticket_id"].tolist()
+    assert sorted(p.stem for p in folder.glob("*.md") if p.name != "index.md") == sorted(escalated)
+    index = (folder / "index.md").read_text(encoding="utf-8")
+    assert f"{len(escalated)} hand-off document(s)." in index and "[A3.md](A3.md)" in index
+    document = (folder / "A3.md").read_text(encoding="utf-8")
+    assert "| Escalating to | Tier 4, management" in document and "threatening" in document

@@ -19,6 +19,7 @@ EXAMPLES = """examples:
   triage score export.csv --column text="Ticket Body" --column ticket_id="Case Number"
   triage explain TK-06443 data/sample_tickets.csv
   triage rules data/sample_tickets.csv
+  triage handoff data/sample_tickets.csv -o out/handoffs
   triage init-config my_policy.toml
 """
 
@@ -92,6 +93,27 @@ def build_parser() -> argparse.ArgumentParser:
     _add_engine_options(rules)
     _add_reading_options(rules)
     rules.set_defaults(run=run_rules)
+
+    handoff = commands.add_parser(
+        "handoff",
+        help="write a hand-off document for every escalated ticket",
+        description=(
+            "Score INPUT and write, for every escalated ticket, a Markdown hand-off document (ticket, customer, "
+            "priority, target tier, reasons, summary, timeline, what was tried, mood, expectations, next steps, and "
+            "the acknowledgement, internal note and follow-up messages) into DIR, with an index.md. Personal data "
+            "(e-mail addresses, phone numbers, card numbers) is masked unless --keep-personal-data is given."
+        ),
+        epilog="example:\n  triage handoff data/sample_tickets.csv -o out/handoffs",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    handoff.add_argument("input", type=Path, metavar="INPUT", help="ticket export")
+    handoff.add_argument("-o", "--output", type=Path, required=True, metavar="DIR", help="folder for the documents")
+    handoff.add_argument("--as-of", metavar="TIME", help="time of the escalation in the timeline (default: now, UTC)")
+    handoff.add_argument("--keep-personal-data", action="store_true", help="do not mask e-mail addresses, phone and card numbers")
+    handoff.add_argument("--templates", type=Path, metavar="DIR", help="folder with your own Jinja2 templates (overrides the config)")
+    _add_engine_options(handoff)
+    _add_reading_options(handoff)
+    handoff.set_defaults(run=run_handoff)
 
     init = commands.add_parser(
         "init-config",
@@ -239,6 +261,36 @@ def run_rules(args: argparse.Namespace) -> int:
     if args.table:
         audit.table().to_csv(args.table, index=False)
         print(f"\nper-rule table written to {args.table}")
+    return 0
+
+
+def run_handoff(args: argparse.Namespace) -> int:
+    import tempfile
+    from datetime import datetime, timezone
+
+    from .handoff import HandoffWriter, build_handoff, safe_filename, write_handoffs
+
+    as_of = args.as_of or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    args.output.mkdir(parents=True, exist_ok=True)
+    written: list = []
+    names: set[str] = set()
+    state: dict = {}
+
+    def on_chunk(engine, columns, scored):
+        if "writer" not in state:
+            state["writer"] = HandoffWriter(args.templates or engine.config.templates_dir)
+        mask = engine.config.mask_personal_data and not args.keep_personal_data
+        fields = engine.resolve_columns([c for c in scored.columns], columns)
+        for _, row in scored[scored["escalate"]].iterrows():
+            handoff = build_handoff(row.to_dict(), fields, engine.config, as_of, mask=mask)
+            name = safe_filename(handoff.ticket_id or f"row-{len(written) + 1}", names)
+            (args.output / name).write_text(state["writer"].document(handoff), encoding="utf-8")
+            written.append((handoff, name))
+
+    with tempfile.TemporaryDirectory() as scratch:
+        summary = _score_to(args, Path(scratch) / "scored.parquet", quiet=False, progress=True, on_chunk=on_chunk)
+    index = write_handoffs(written, args.output)
+    print(f"{len(written)} hand-off document(s) for {summary.rows_read} tickets written to {args.output} (index: {index})")
     return 0
 
 

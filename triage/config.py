@@ -53,6 +53,7 @@ class SlaTarget:
 class TierSpec:
     name: str
     scope: str = ""
+    specialism: str = ""  # customer-facing description, for acknowledgements
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class OrganisationProfile:
 @dataclass(frozen=True)
 class Config:
     thresholds: Thresholds = field(default_factory=Thresholds)
-    min_confidence: float = 0.45
+    min_confidence: float = 0.40
     vip_tiers: tuple[str, ...] = ("Enterprise", "VIP")
     tiers: Mapping[int, TierSpec] = field(default_factory=dict)
     sla: Mapping[str, SlaTarget] = field(default_factory=dict)
@@ -89,6 +90,8 @@ class Config:
     columns: Mapping[str, str] = field(default_factory=dict)
     queue_tiers: Mapping[str, int] = field(default_factory=dict)
     organisation: OrganisationProfile = field(default_factory=OrganisationProfile)
+    templates_dir: Path | None = None
+    mask_personal_data: bool = True
     source: str = "built-in defaults"
 
     @property
@@ -178,9 +181,13 @@ def _build(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
     for key, spec in raw["tiers"].items():
         if not key.isdigit() or int(key) not in TIERS:
             raise ConfigError(f"tiers.{key} is not a tier; expected tiers 1 to 4.")
-        if not isinstance(spec, dict) or set(spec) - {"name", "scope"} or "name" not in spec:
-            raise ConfigError(f"tiers.{key} must set 'name' and optionally 'scope'; got {spec!r}.")
-        tiers[int(key)] = TierSpec(_text(spec["name"], f"tiers.{key}.name"), _text(spec.get("scope", ""), f"tiers.{key}.scope"))
+        if not isinstance(spec, dict) or set(spec) - {"name", "scope", "specialism"} or "name" not in spec:
+            raise ConfigError(f"tiers.{key} must set 'name' and optionally 'scope' and 'specialism'; got {spec!r}.")
+        tiers[int(key)] = TierSpec(
+            _text(spec["name"], f"tiers.{key}.name"),
+            _text(spec.get("scope", ""), f"tiers.{key}.scope"),
+            _text(spec.get("specialism", ""), f"tiers.{key}.specialism"),
+        )
     sla = {}
     for priority, target in raw["sla"].items():
         if priority not in PRIORITIES:
@@ -208,6 +215,13 @@ def _build(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
     for queue, tier in queue_tiers.items():
         if isinstance(tier, bool) or tier not in TIERS:
             raise ConfigError(f"queue_tiers.{queue!r} must be a tier 1-4; got {tier!r}.")
+    handoff = raw["handoff"]
+    templates = _text(handoff["templates_dir"], "handoff.templates_dir")
+    templates_dir = (base_dir / templates).resolve() if templates else None
+    if templates_dir is not None and not templates_dir.is_dir():
+        raise ConfigError(f"handoff.templates_dir names '{templates_dir}', which is not a folder.")
+    if not isinstance(handoff["mask_personal_data"], bool):
+        raise ConfigError(f"handoff.mask_personal_data must be true or false; got {handoff['mask_personal_data']!r}.")
     org = raw["organisation"]
     organisation = OrganisationProfile(
         company=_text(org["company"], "organisation.company"),
@@ -228,6 +242,8 @@ def _build(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
         columns=MappingProxyType(dict(columns)),
         queue_tiers=MappingProxyType(dict(queue_tiers)),
         organisation=organisation,
+        templates_dir=templates_dir,
+        mask_personal_data=handoff["mask_personal_data"],
         source=source,
     )
 
