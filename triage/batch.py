@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
-from contextlib import closing
 import warnings
 from collections import Counter
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping
@@ -16,8 +16,8 @@ import pandas as pd
 from .columns import duplicate_ids_message, ticket_id_text
 from .config import PRIORITIES
 from .engine import Engine
-from .history import HISTORY_FIELDS, count_contacts, history_applies, history_columns
 from .errors import TriageWarning
+from .history import HISTORY_FIELDS, count_contacts, history_applies, history_columns
 from .tables import TableWriter, count_rows, read_chunks
 
 

@@ -12,11 +12,11 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .classifier import propose
 from .columns import prepare, resolve_columns, warn_duplicate_ids
 from .config import Config, load_config
 from .encoder import EncoderSettings, TextEncoder
 from .errors import InputError, TriageWarning
-from .classifier import propose
 from .explain import describe_signals, top_signals
 from .history import count_contacts, history_applies, history_columns
 from .keywords import KeywordPattern, build_keyword_pipeline

@@ -21,13 +21,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.compose import ColumnTransformer
 from sklearn.dummy import DummyClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.metrics import accuracy_score, classification_report, f1_score, log_loss
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
-from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -37,8 +37,8 @@ from .config import Config, load_config
 from .encoder import ENCODER_PACKAGE, EncoderSettings, TextEncoder, weights_sha256
 from .features import FEATURE_NAMES, NUMERIC_FEATURES, SIGNAL_FEATURES, TEXT_FEATURE
 from .keywords import build_keyword_pipeline
-from .model_card import write_model_card
 from .model import CLASSIFIER_FILE, FORMAT, FORMAT_VERSION, MANIFEST, SENTIMENT_FILE, library_versions
+from .model_card import write_model_card
 from .sentiment import SENTIMENT_LABELS, SentimentHead
 from .signals import SignalExtractor, ticket_texts
 
