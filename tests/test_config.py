@@ -77,7 +77,7 @@ def test_inline_words_and_organisation_profile(tmp_path):
     [
         ("[review]\nmin_confidence = 1.5\n", "review.min_confidence must be between 0 and 1; got 1.5"),
         ("[tiers.5]\nname = 'board'\n", "tiers.5 is not a tier"),
-        ("[tiers.1]\nlabel = 'x'\n", "Unknown config key 'tiers.1.label'. Known keys here: name, scope."),
+        ("[tiers.1]\nlabel = 'x'\n", "Unknown config key 'tiers.1.label'. Known keys here: name, scope, specialism."),
         ("[history]\nwindow_days = 0\n", "history.window_days must be more than 0; got 0.0"),
         ("[keywords.words]\nlegal = 'arbitration'\n", "keywords.words.legal must be a list of non-empty strings"),
         ("[organisation]\nmonthly_ticket_volume = 'lots'\n", "organisation.monthly_ticket_volume must be a whole number"),
