@@ -18,6 +18,7 @@ from conftest import handed_cases
 
 from triage.cli import main
 from triage.config import PRIORITIES
+from triage.sla import BusinessCalendar, parse_timestamp, read_clock
 from triage.tables import read_table
 
 pytestmark = pytest.mark.slow
@@ -25,10 +26,6 @@ pytestmark = pytest.mark.slow
 FLAG_NAMES = {"negative_language": "frustration"}
 # Kinds that later issues take on; they are run and expected to fail until then.
 LATER = {
-    "sla_business_hours_weekend": "SLA clocks (issue 6)",
-    "sla_24x7_midnight_gap": "SLA clocks (issue 6)",
-    "sla_split_day": "SLA clocks (issue 6)",
-    "sla_dst_mixed_offsets": "SLA clocks (issue 6)",
     "sentiment_technical_vocabulary": "calm bug reports read as angry by the airline-trained head (issue 3)",
 }
 
@@ -149,6 +146,22 @@ def check_file_case(case: dict, code: int, err: str, rows: list[tuple[str, dict]
     raise failures[0]
 
 
+def check_sla_case(case: dict) -> None:
+    given = case["input"]
+    calendar = BusinessCalendar.from_dict(given["business_hours"], "business_hours")
+    target = given["sla_target_business_hours"] * 3600
+    for ticket in given["tickets"]:
+        reading = read_clock(
+            calendar,
+            parse_timestamp(ticket["created_at"], calendar.timezone),
+            parse_timestamp(ticket["now"], calendar.timezone),
+            target,
+        )
+        expected = case["expected"]["per_ticket"][ticket["ticket_id"]]
+        assert reading.percent == expected["sla_elapsed_pct"], (ticket, reading)
+        assert reading.escalate is expected["sla_escalated"], (ticket, reading)
+
+
 def _params():
     for case in CASES:
         marks = [pytest.mark.xfail(reason=LATER[case["kind"]], strict=False)] if case["kind"] in LATER else []
@@ -159,8 +172,8 @@ def _params():
 def test_handed_case(case, engine, tmp_path, capsys):
     mode = case["input"]["mode"]
     if mode == "sla":
-        pytest.xfail("SLA clocks are not built yet (issue 6)")
-    if mode == "tickets":
+        check_sla_case(case)
+    elif mode == "tickets":
         rows = run_tickets(engine, case)
         expected = case["expected"]
         check_rows(rows, expected)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .columns import duplicate_ids_message, ticket_id_text
 from .config import PRIORITIES
-from .engine import Engine
+from .engine import Engine, resolve_as_of
 from .errors import TriageWarning
 from .history import HISTORY_FIELDS, count_contacts, history_applies, history_columns
 from .tables import TableWriter, count_rows, read_chunks
@@ -90,10 +90,12 @@ def score_file(
     progress: bool = False,
     on_warning: Callable[[str], None] | None = None,
     on_chunk: Callable[[pd.DataFrame], None] | None = None,
+    as_of: datetime | str | None = None,
 ) -> RunSummary:
     """Score every row of ``input_path`` into ``output_path`` (same row order, input columns kept).
 
-    ``on_chunk`` receives each scored chunk, for callers that summarise a run as it goes.
+    ``on_chunk`` receives each scored chunk, for callers that summarise a run as it goes. SLA
+    clocks are read at ``as_of`` (default: when the run starts), the same moment for every row.
     """
     from tqdm.auto import tqdm
 
@@ -108,6 +110,7 @@ def score_file(
         if on_warning is not None:
             on_warning(message)
 
+    as_of = resolve_as_of(as_of)
     contacts = history_contact_counts(engine, input_path, columns, chunk_rows, encoding)
     offset = 0
     bar = tqdm(total=count_rows(input_path), unit=" tickets", disable=not progress, leave=False, dynamic_ncols=True)
@@ -117,7 +120,7 @@ def score_file(
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", TriageWarning)
                 counts = None if contacts is None else contacts[offset : offset + len(chunk)]
-                scored = engine.score_frame(chunk, columns, check_duplicate_ids=False, contact_counts=counts)
+                scored = engine.score_frame(chunk, columns, check_duplicate_ids=False, contact_counts=counts, as_of=as_of)
             offset += len(chunk)
             for warning in caught:
                 if issubclass(warning.category, TriageWarning):

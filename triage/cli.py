@@ -108,7 +108,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     handoff.add_argument("input", type=Path, metavar="INPUT", help="ticket export")
     handoff.add_argument("-o", "--output", type=Path, required=True, metavar="DIR", help="folder for the documents")
-    handoff.add_argument("--as-of", metavar="TIME", help="time of the escalation in the timeline (default: now, UTC)")
     handoff.add_argument("--keep-personal-data", action="store_true", help="do not mask e-mail addresses, phone and card numbers")
     handoff.add_argument("--templates", type=Path, metavar="DIR", help="folder with your own Jinja2 templates (overrides the config)")
     _add_engine_options(handoff)
@@ -129,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_engine_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--config", type=Path, metavar="FILE", help="policy configuration (TOML); default: the escalation policy's defaults")
     command.add_argument("--model", type=Path, metavar="DIR", help="model folder (default: the shipped models/default)")
+    command.add_argument(
+        "--as-of", metavar="TIME", help="read SLA clocks at this time, e.g. 2026-11-30T12:00:00Z, to replay a past moment (default: now)"
+    )
 
 
 def _add_reading_options(command: argparse.ArgumentParser) -> None:
@@ -185,6 +187,7 @@ def _score_to(args: argparse.Namespace, output: Path, quiet: bool, progress: boo
         progress=progress and sys.stderr.isatty(),
         on_warning=printer,
         on_chunk=None if on_chunk is None else (lambda scored: on_chunk(engine, columns, scored)),
+        as_of=args.as_of,
     )
     printer.finish()
     return summary
@@ -214,7 +217,7 @@ def run_explain(args: argparse.Namespace) -> int:
         matches = [i for i, tid in enumerate(ids) if tid == args.ticket_id]
         if matches:
             counts = None if contacts is None else contacts[offset : offset + len(chunk)][matches]
-            scored = engine.score_frame(chunk.iloc[matches].reset_index(drop=True), columns, contact_counts=counts)
+            scored = engine.score_frame(chunk.iloc[matches].reset_index(drop=True), columns, contact_counts=counts, as_of=args.as_of)
             for _, row in scored.iterrows():
                 print(_explanation(args.ticket_id, row, engine))
             return 0
@@ -238,10 +241,17 @@ def _explanation(ticket_id: str, row, engine) -> str:
         f"categories    {', '.join(row['categories']) or '-'}",
         f"actions       {', '.join(row['actions']) or '-'}",
         f"rules fired   {', '.join(row['rules_fired']) or '-'}",
+        f"SLA           {_sla_text(row)}",
         "reasons:",
         *(f"  - {reason}" for reason in row["reasons"]),
     ]
     return "\n".join(lines)
+
+
+def _sla_text(row) -> str:
+    if not isinstance(row.get("sla_state"), str):
+        return "- (no creation time)"
+    return f"{row['sla_clock']} {row['sla_elapsed_pct']:g}% elapsed, {row['sla_state']}, due {row['sla_due_at']}"
 
 
 def run_rules(args: argparse.Namespace) -> int:
@@ -266,11 +276,11 @@ def run_rules(args: argparse.Namespace) -> int:
 
 def run_handoff(args: argparse.Namespace) -> int:
     import tempfile
-    from datetime import datetime, timezone
 
+    from .engine import resolve_as_of
     from .handoff import HandoffWriter, build_handoff, safe_filename, write_handoffs
 
-    as_of = args.as_of or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    as_of = (resolve_as_of(args.as_of)).strftime("%Y-%m-%d %H:%M UTC")
     args.output.mkdir(parents=True, exist_ok=True)
     written: list = []
     names: set[str] = set()

@@ -38,6 +38,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "requester": ("requester", "requester_id", "requester_email", "customer_id", "customer_email", "author_id", "user_id", "email", "from"),
     "thread_id": ("thread_id", "thread", "conversation_id", "conversation"),
     "reply_to": ("reply_to", "in_reply_to", "in_response_to", "in_response_to_tweet_id", "parent_id"),
+    # Read by the SLA clock.
+    "status": ("status", "ticket_status", "state"),
+    "first_response_at": ("first_response_at", "first_responded_at", "first_reply_at", "first_replied_at"),
+    "resolved_at": ("resolved_at", "solved_at", "closed_at", "resolved", "solved"),
+    "updated_at": ("updated_at", "updated", "last_updated", "status_changed_at", "modified_at"),
     # Read by the hand-off documents.
     "customer_name": ("customer_name", "requester_name", "contact_name", "customer", "name", "organization", "organisation", "company", "account_name"),
     "tried": ("actions_taken", "steps_taken", "troubleshooting", "tried", "agent_notes", "internal_notes", "notes"),

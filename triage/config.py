@@ -20,7 +20,7 @@ from .errors import ConfigError
 PRIORITIES = ("Low", "Medium", "High", "Critical")  # ascending urgency
 TIERS = (1, 2, 3, 4)
 # Sections whose keys are the user's own names (columns, queues, categories ...), not fixed ones.
-_OPEN_SECTIONS = ("columns.", "sla.", "tiers.", "queue_tiers.", "keywords.words.")
+_OPEN_SECTIONS = ("columns.", "sla.", "tiers.", "queue_tiers.", "keywords.words.", "calendars.", "sla_clock.customer_tier_calendars.")
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,27 @@ class HistorySettings:
 
 
 @dataclass(frozen=True)
+class SlaClockSettings:
+    """Which calendar a ticket's SLA runs on and when the clock escalates."""
+
+    at_risk: float = 0.8
+    calendar: str = "always"
+    critical_calendar: str = "always"
+    customer_tier_calendars: Mapping[str, str] = field(default_factory=dict)
+    pause_statuses: tuple[str, ...] = ("pending", "waiting on customer", "on hold", "awaiting customer")
+    resolved_statuses: tuple[str, ...] = ("solved", "resolved", "closed")
+    calendars: Mapping[str, Any] = field(default_factory=dict)  # name -> triage.sla.BusinessCalendar
+
+    def calendar_for(self, priority: str, customer_tier: str) -> str:
+        by_tier = {k.casefold(): v for k, v in self.customer_tier_calendars.items()}
+        if customer_tier.strip().casefold() in by_tier:
+            return by_tier[customer_tier.strip().casefold()]
+        if priority == "Critical" and self.critical_calendar:
+            return self.critical_calendar
+        return self.calendar
+
+
+@dataclass(frozen=True)
 class OrganisationProfile:
     company: str = ""
     product: str = ""
@@ -85,6 +106,7 @@ class Config:
     tiers: Mapping[int, TierSpec] = field(default_factory=dict)
     sla: Mapping[str, SlaTarget] = field(default_factory=dict)
     history: HistorySettings = field(default_factory=HistorySettings)
+    sla_clock: SlaClockSettings = field(default_factory=SlaClockSettings)
     extra_pattern_files: tuple[Path, ...] = ()
     extra_words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     columns: Mapping[str, str] = field(default_factory=dict)
@@ -202,6 +224,7 @@ def _build(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
         window_days=_number(raw["history"], "history", "window_days", float),
         same_issue_similarity=_number(raw["history"], "history", "same_issue_similarity", float),
     )
+    sla_clock = _sla_clock(raw["sla_clock"], raw["calendars"])
     keywords = raw["keywords"]
     pattern_files = tuple((base_dir / f).resolve() for f in _strings(keywords["extra_pattern_files"], "keywords.extra_pattern_files"))
     for path in pattern_files:
@@ -237,6 +260,7 @@ def _build(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
         tiers=MappingProxyType(tiers),
         sla=MappingProxyType(sla),
         history=history,
+        sla_clock=sla_clock,
         extra_pattern_files=pattern_files,
         extra_words=MappingProxyType(extra_words),
         columns=MappingProxyType(dict(columns)),
@@ -245,6 +269,30 @@ def _build(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
         templates_dir=templates_dir,
         mask_personal_data=handoff["mask_personal_data"],
         source=source,
+    )
+
+
+def _sla_clock(raw: dict[str, Any], calendars_raw: dict[str, Any]) -> SlaClockSettings:
+    from .sla import BusinessCalendar  # zoneinfo and holidays load only when a config is read
+
+    at_risk = _number(raw, "sla_clock", "at_risk", float)
+    if not 0.0 < at_risk <= 1.0:
+        raise ConfigError(f"sla_clock.at_risk must be above 0 and at most 1; got {at_risk!r}.")
+    calendars = {name: BusinessCalendar.from_dict(table, f"calendars.{name}") for name, table in calendars_raw.items()}
+    by_tier = raw["customer_tier_calendars"]
+    named = [("sla_clock.calendar", raw["calendar"]), ("sla_clock.critical_calendar", raw["critical_calendar"])]
+    named += [(f"sla_clock.customer_tier_calendars.{tier}", name) for tier, name in by_tier.items()]
+    for key, name in named:
+        if not isinstance(name, str) or (name and name not in calendars) or (not name and key == "sla_clock.calendar"):
+            raise ConfigError(f"{key} names calendar {name!r}, which is not defined; defined calendars: {', '.join(sorted(calendars))}.")
+    return SlaClockSettings(
+        at_risk=at_risk,
+        calendar=raw["calendar"],
+        critical_calendar=raw["critical_calendar"],
+        customer_tier_calendars=MappingProxyType(dict(by_tier)),
+        pause_statuses=tuple(s.casefold() for s in _strings(raw["pause_statuses"], "sla_clock.pause_statuses")),
+        resolved_statuses=tuple(s.casefold() for s in _strings(raw["resolved_statuses"], "sla_clock.resolved_statuses")),
+        calendars=MappingProxyType(calendars),
     )
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import threading
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -13,6 +14,8 @@ import numpy as np
 import pandas as pd
 
 from .classifier import propose
+from .clocks import CLOCK_FIELDS, ClockInputs, ClockProblem, SlaStatus, sla_status
+from .sla import parse_timestamp
 from .columns import prepare, resolve_columns, warn_duplicate_ids
 from .config import Config, load_config
 from .encoder import EncoderSettings, TextEncoder
@@ -40,6 +43,10 @@ OUTPUT_COLUMNS = (
     "rules_overriding",
     "model_priority",
     "model_tier",
+    "sla_clock",
+    "sla_state",
+    "sla_elapsed_pct",
+    "sla_due_at",
 )
 _WORD = re.compile(r"[^\W\d_]{2,}|[^\W\d_]", re.UNICODE)
 
@@ -63,7 +70,12 @@ class TicketResult:
     rules_overriding: tuple[str, ...]  # rules whose decision alone changes the classifier's proposal
     model_priority: str  # what the classifier proposed before the rules
     model_tier: int
+    sla: SlaStatus | None  # the ticket's SLA clock at the run's "as of" time, when it has a creation time
     text: str  # the cleaned text the models read
+
+    @property
+    def sla_state(self) -> str | None:
+        return self.sla.reading.state if self.sla else None
 
     def to_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -99,6 +111,7 @@ class Engine:
         *,
         check_duplicate_ids: bool = True,
         contact_counts: Sequence[float] | None = None,
+        as_of: datetime | str | None = None,
     ) -> pd.DataFrame:
         """Score every row of ``frame``; returns its columns, in order, plus the decision columns.
 
@@ -109,6 +122,7 @@ class Engine:
         ``contact_counts`` overrides both (used by file scoring, which counts over the whole file).
         Duplicate ticket ids are scored and kept, with a TriageWarning naming them (unless
         ``check_duplicate_ids`` is False, for callers that check across chunks themselves).
+        SLA clocks are read at ``as_of`` (default: now) when the frame has a creation time.
         """
         if not isinstance(frame, pd.DataFrame):
             raise InputError(f"score_frame expects a pandas DataFrame; got {type(frame).__name__}.")
@@ -123,16 +137,22 @@ class Engine:
         elif history_applies(found):
             tickets.contact_count = count_contacts(history_columns(frame, found), self.config.history)
             inferred = True
-        return _attach(frame, self._score(tickets, contacts_from_history=inferred))
+        clocks = clock_inputs(frame, found)
+        return _attach(frame, self._score(tickets, contacts_from_history=inferred, clocks=clocks, as_of=resolve_as_of(as_of)))
 
-    def score_ticket(self, ticket: Mapping[str, Any], columns: Mapping[str, str] | None = None) -> TicketResult:
+    def score_ticket(
+        self, ticket: Mapping[str, Any], columns: Mapping[str, str] | None = None, *, as_of: datetime | str | None = None
+    ) -> TicketResult:
         """Score one ticket given as a mapping of field name to value (same names as a file's columns)."""
         if not isinstance(ticket, Mapping):
             raise InputError(f"score_ticket expects a dict of field -> value; got {type(ticket).__name__}.")
         frame = pd.DataFrame([dict(ticket)])
-        return self._score(prepare(frame, self.resolve_columns(list(frame.columns), columns)))[0]
+        found = self.resolve_columns(list(frame.columns), columns)
+        return self._score(prepare(frame, found), clocks=clock_inputs(frame, found), as_of=resolve_as_of(as_of))[0]
 
-    def _score(self, tickets, contacts_from_history: bool = False) -> list[TicketResult]:
+    def _score(
+        self, tickets, contacts_from_history: bool = False, clocks: list[ClockInputs] | None = None, as_of: datetime | None = None
+    ) -> list[TicketResult]:
         texts, cleaned = ticket_texts(tickets)
         with self._lock:
             signals = self.signals.extract(texts, tickets)
@@ -161,6 +181,18 @@ class Engine:
                 model_confidence=confidence,
             )
             outcome = apply_policy(ticket, model_priority, model_tier, self.config)
+            sla = None
+            if clocks is not None:
+                # The SLA targets follow the priority the other rules settle on; the SLA rule itself
+                # never changes priority, so a second pass with the clock is final.
+                try:
+                    sla = sla_status(clocks[i], outcome.priority, ticket.customer_tier, as_of, self.config)
+                except ClockProblem as problem:
+                    tickets.problems[i].append(f"{problem}; no SLA clock for this ticket")
+                    label_id = tickets.ticket_ids[i] or f"row {i + 1}"
+                    warnings.warn(f"Ticket {label_id}: {problem}; no SLA clock for this ticket.", TriageWarning, stacklevel=3)
+                if sla is not None:
+                    outcome = apply_policy(replace(ticket, sla=sla), model_priority, model_tier, self.config)
             reasons = [
                 f"Classifier proposed {model_priority} priority ({priority_confidence[i]:.0%}) "
                 f"and tier {model_tier} ({tier_confidence[i]:.0%}); main signals: "
@@ -194,6 +226,7 @@ class Engine:
                     rules_overriding=outcome.rules_overriding,
                     model_priority=model_priority,
                     model_tier=model_tier,
+                    sla=sla,
                     text=text,
                 )
             )
@@ -226,7 +259,40 @@ def _attach(frame: pd.DataFrame, results: list[TicketResult]) -> pd.DataFrame:
     out["rules_overriding"] = [list(r.rules_overriding) for r in results]
     out["model_priority"] = [r.model_priority for r in results]
     out["model_tier"] = np.array([r.model_tier for r in results], dtype=np.int64)
+    out["sla_clock"] = [r.sla.clock if r.sla else None for r in results]
+    out["sla_state"] = [r.sla_state for r in results]
+    out["sla_elapsed_pct"] = np.array([r.sla.reading.percent if r.sla else np.nan for r in results], dtype=float)
+    out["sla_due_at"] = [r.sla.reading.due_at.strftime("%Y-%m-%dT%H:%M:%SZ") if r.sla else None for r in results]
     return out
+
+
+def resolve_as_of(as_of: datetime | str | None) -> datetime:
+    """The moment SLA clocks are read at: now (UTC) by default, or a given time (naive = UTC)."""
+    if as_of is None:
+        return datetime.now(timezone.utc)
+    parsed = parse_timestamp(as_of, "UTC")
+    if parsed is None:
+        raise InputError(f"--as-of {as_of!r} is not a time; give one like 2026-11-30T12:00:00Z.")
+    return parsed
+
+
+def clock_inputs(frame: pd.DataFrame, found: Mapping[str, str]) -> list[ClockInputs] | None:
+    """Per-row SLA inputs, or None when the frame has no creation time."""
+    if "created_at" not in found:
+        return None
+    columns = {name: frame[found[name]].tolist() for name in CLOCK_FIELDS if name in found}
+    rows = len(frame)
+    status = [("" if v is None or (isinstance(v, float) and v != v) else str(v)) for v in columns.get("status", [""] * rows)]
+    return [
+        ClockInputs(
+            created_at=columns["created_at"][i],
+            status=status[i],
+            first_response_at=columns.get("first_response_at", [None] * rows)[i],
+            resolved_at=columns.get("resolved_at", [None] * rows)[i],
+            updated_at=columns.get("updated_at", [None] * rows)[i],
+        )
+        for i in range(rows)
+    ]
 
 
 def load(path: str | Path | None = None, config: str | Path | Config | None = None) -> Engine:

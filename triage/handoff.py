@@ -195,7 +195,15 @@ def build_handoff(row: Mapping[str, Any], fields: Mapping[str, str], config: Con
         next_steps=tuple(steps),
         actions=tuple(row["actions"]),
         resolution=private(value("resolution")),
+        sla=_sla_line(row),
     )
+
+
+def _sla_line(row: Mapping[str, Any]) -> str:
+    state = row.get("sla_state")
+    if not isinstance(state, str):
+        return ""
+    return f"{row['sla_clock']} clock {row['sla_elapsed_pct']:g}% elapsed ({state.replace('_', ' ')}), due {row['sla_due_at']}"
 
 
 class HandoffWriter:

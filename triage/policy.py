@@ -10,7 +10,7 @@ comes from the Config.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 from .config import PRIORITIES, Config
 from .keywords import KeywordHit
@@ -31,6 +31,7 @@ class TicketSignals:
     ltv: float
     revenue_impact: float
     model_confidence: float = 1.0
+    sla: Any = None  # a triage.clocks.SlaStatus when the export gives a creation time
 
     @property
     def categories(self) -> set[str]:
@@ -163,6 +164,21 @@ def angry_customer(t: TicketSignals, config: Config) -> Decision | None:
         escalate=True,
         flags=("needs_review",) + (("frustration",) if words else ()),
         actions=(ALERT_TEAM_LEAD,),
+    )
+
+
+@rule
+def sla_at_risk(t: TicketSignals, config: Config) -> Decision | None:
+    if t.sla is None or t.sla.resolved or not t.sla.reading.escalate:
+        return None
+    breached = t.sla.reading.state == "breached"
+    return Decision(
+        "sla_at_risk",
+        f"{'Breached' if breached else 'At risk'}: {t.sla.describe()} -> escalated to tier 2 at least, manager notified, internal note added.",
+        tier_floor=2,
+        escalate=True,
+        flags=("sla_breached" if breached else "sla_at_risk",),
+        actions=(NOTIFY_MANAGER, ADD_INTERNAL_NOTE),
     )
 
 
