@@ -42,6 +42,25 @@ sample["customer_tier"] = rng.choice(["Standard", "Pro", "Enterprise"], size=row
 sample["ltv"] = np.round(rng.lognormal(mean=7.0, sigma=1.3, size=rows), 2)
 sample["revenue_impact"] = np.where(rng.random(rows) < 0.12, np.round(rng.lognormal(6.5, 1.0, rows), 2), 0.0)
 sample["contact_count"] = np.minimum(rng.geometric(0.6, size=rows), 6)
-columns = ["ticket_id", "created_at", "subject", "body", "customer_tier", "ltv", "revenue_impact", "contact_count", "source"]
+# Lifecycle, so the SLA clock has something to read: most tickets solved, some open or waiting.
+created = np.array([np.datetime64(c[:-1]) for c in sample["created_at"]])
+status = rng.choice(["solved", "open", "pending"], size=rows, p=[0.75, 0.15, 0.10])
+first_reply = created + (rng.lognormal(4.0, 1.0, rows)).astype("timedelta64[m]")
+resolved = first_reply + (rng.lognormal(6.5, 1.0, rows)).astype("timedelta64[m]")
+answered = (status == "solved") | (rng.random(rows) < 0.5)
+
+
+def stamp(values, keep):
+    return [str(v) + "Z" if k else "" for v, k in zip(values, keep)]
+
+
+sample["status"] = status
+sample["first_response_at"] = stamp(first_reply, answered)
+sample["resolved_at"] = stamp(resolved, status == "solved")
+sample["updated_at"] = stamp(first_reply, status == "pending")
+columns = [
+    "ticket_id", "created_at", "status", "first_response_at", "resolved_at", "updated_at", "subject", "body",
+    "customer_tier", "ltv", "revenue_impact", "contact_count", "source",
+]
 sample[columns].to_csv(ROOT / "data" / "sample_tickets.csv", index=False)
 print(f"wrote {rows} rows to data/sample_tickets.csv")

@@ -4,13 +4,19 @@
     >>> engine = triage.load()
     >>> result = engine.score_ticket({"ticket_id": "42", "text": "I was charged twice, my lawyer will call you."})
     >>> result.priority, result.tier, result.escalate
+
+The scoring engine (torch, transformers, spaCy) is imported on first use, so ``triage --help`` and
+reading a config stay fast.
 """
 
+from importlib import import_module
+
 from .config import Config, load_config
-from .engine import Engine, TicketResult, load
 from .errors import ConfigError, InputError, MissingColumnError, ModelLoadError, TriageError, TriageWarning
 
 __version__ = "0.1.0"
+
+_LAZY = {"Engine": "engine", "TicketResult": "engine", "load": "engine"}
 
 __all__ = [
     "Config",
@@ -26,3 +32,15 @@ __all__ = [
     "load",
     "load_config",
 ]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'triage' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
