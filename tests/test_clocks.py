@@ -91,3 +91,24 @@ def test_mixed_offsets_and_epoch_seconds(engine):
 def test_as_of_must_be_a_time(engine):
     with pytest.raises(triage.InputError, match="is not a time"):
         engine.score_ticket(EMPTY, as_of="whenever")
+
+
+def test_calendar_choice_by_customer_tier_then_critical_then_team(tmp_path):
+    policy = tmp_path / "policy.toml"
+    policy.write_text(
+        '[sla_clock]\ncalendar = "business"\n[sla_clock.team_calendars]\n"Night Desk" = "always"\n'
+        '[sla_clock.customer_tier_calendars]\nGold = "business"\n',
+        encoding="utf-8",
+    )
+    settings = load_config(policy).sla_clock
+    assert settings.calendar_for("High", "Standard") == "business"
+    assert settings.calendar_for("High", "Standard", "night desk ") == "always"
+    assert settings.calendar_for("Critical", "Standard") == "always"
+    assert settings.calendar_for("Critical", "gold", "Night Desk") == "business"
+
+
+def test_unknown_calendar_name_is_a_config_error(tmp_path):
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[sla_clock.team_calendars]\nEMEA = "berlin"\n', encoding="utf-8")
+    with pytest.raises(triage.ConfigError, match="sla_clock.team_calendars.EMEA names calendar 'berlin', which is not defined; defined calendars: always, business."):
+        load_config(policy)

@@ -14,7 +14,7 @@ from datetime import datetime
 from .config import Config
 from .sla import ClockReading, parse_timestamp, read_clock
 
-CLOCK_FIELDS = ("created_at", "status", "first_response_at", "resolved_at", "updated_at")
+CLOCK_FIELDS = ("created_at", "status", "first_response_at", "resolved_at", "updated_at", "team")
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class ClockInputs:
     first_response_at: object = None
     resolved_at: object = None
     updated_at: object = None
+    team: str = ""
 
 
 class ClockProblem(ValueError):
@@ -57,7 +58,7 @@ def sla_status(inputs: ClockInputs, priority: str, customer_tier: str, as_of: da
     target = config.sla.get(priority)
     if target is None or _blank(inputs.created_at):
         return None
-    name = settings.calendar_for(priority, customer_tier)
+    name = settings.calendar_for(priority, customer_tier, inputs.team)
     calendar = settings.calendars[name]
     created = _time(inputs.created_at, "created_at", calendar.timezone)
     status = inputs.status.strip().casefold()

@@ -43,6 +43,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "first_response_at": ("first_response_at", "first_responded_at", "first_reply_at", "first_replied_at"),
     "resolved_at": ("resolved_at", "solved_at", "closed_at", "resolved", "solved"),
     "updated_at": ("updated_at", "updated", "last_updated", "status_changed_at", "modified_at"),
+    "team": ("team", "group", "group_name", "assigned_group", "assignee_group", "support_team"),
     # Read by the hand-off documents.
     "customer_name": ("customer_name", "requester_name", "contact_name", "customer", "name", "organization", "organisation", "company", "account_name"),
     "tried": ("actions_taken", "steps_taken", "troubleshooting", "tried", "agent_notes", "internal_notes", "notes"),

@@ -20,7 +20,16 @@ from .errors import ConfigError
 PRIORITIES = ("Low", "Medium", "High", "Critical")  # ascending urgency
 TIERS = (1, 2, 3, 4)
 # Sections whose keys are the user's own names (columns, queues, categories ...), not fixed ones.
-_OPEN_SECTIONS = ("columns.", "sla.", "tiers.", "queue_tiers.", "keywords.words.", "calendars.", "sla_clock.customer_tier_calendars.")
+_OPEN_SECTIONS = (
+    "columns.",
+    "sla.",
+    "tiers.",
+    "queue_tiers.",
+    "keywords.words.",
+    "calendars.",
+    "sla_clock.customer_tier_calendars.",
+    "sla_clock.team_calendars.",
+)
 
 
 @dataclass(frozen=True)
@@ -76,17 +85,20 @@ class SlaClockSettings:
     calendar: str = "always"
     critical_calendar: str = "always"
     customer_tier_calendars: Mapping[str, str] = field(default_factory=dict)
+    team_calendars: Mapping[str, str] = field(default_factory=dict)
     pause_statuses: tuple[str, ...] = ("pending", "waiting on customer", "on hold", "awaiting customer")
     resolved_statuses: tuple[str, ...] = ("solved", "resolved", "closed")
     calendars: Mapping[str, Any] = field(default_factory=dict)  # name -> triage.sla.BusinessCalendar
 
-    def calendar_for(self, priority: str, customer_tier: str) -> str:
+    def calendar_for(self, priority: str, customer_tier: str, team: str = "") -> str:
+        """Customer tier first, then Critical's own calendar, then the team's, then the default."""
         by_tier = {k.casefold(): v for k, v in self.customer_tier_calendars.items()}
         if customer_tier.strip().casefold() in by_tier:
             return by_tier[customer_tier.strip().casefold()]
         if priority == "Critical" and self.critical_calendar:
             return self.critical_calendar
-        return self.calendar
+        by_team = {k.casefold(): v for k, v in self.team_calendars.items()}
+        return by_team.get(team.strip().casefold(), self.calendar)
 
 
 @dataclass(frozen=True)
@@ -279,9 +291,10 @@ def _sla_clock(raw: dict[str, Any], calendars_raw: dict[str, Any]) -> SlaClockSe
     if not 0.0 < at_risk <= 1.0:
         raise ConfigError(f"sla_clock.at_risk must be above 0 and at most 1; got {at_risk!r}.")
     calendars = {name: BusinessCalendar.from_dict(table, f"calendars.{name}") for name, table in calendars_raw.items()}
-    by_tier = raw["customer_tier_calendars"]
+    by_tier, by_team = raw["customer_tier_calendars"], raw["team_calendars"]
     named = [("sla_clock.calendar", raw["calendar"]), ("sla_clock.critical_calendar", raw["critical_calendar"])]
     named += [(f"sla_clock.customer_tier_calendars.{tier}", name) for tier, name in by_tier.items()]
+    named += [(f"sla_clock.team_calendars.{team}", name) for team, name in by_team.items()]
     for key, name in named:
         if not isinstance(name, str) or (name and name not in calendars) or (not name and key == "sla_clock.calendar"):
             raise ConfigError(f"{key} names calendar {name!r}, which is not defined; defined calendars: {', '.join(sorted(calendars))}.")
@@ -290,6 +303,7 @@ def _sla_clock(raw: dict[str, Any], calendars_raw: dict[str, Any]) -> SlaClockSe
         calendar=raw["calendar"],
         critical_calendar=raw["critical_calendar"],
         customer_tier_calendars=MappingProxyType(dict(by_tier)),
+        team_calendars=MappingProxyType(dict(by_team)),
         pause_statuses=tuple(s.casefold() for s in _strings(raw["pause_statuses"], "sla_clock.pause_statuses")),
         resolved_statuses=tuple(s.casefold() for s in _strings(raw["resolved_statuses"], "sla_clock.resolved_statuses")),
         calendars=MappingProxyType(calendars),

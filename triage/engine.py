@@ -282,7 +282,10 @@ def clock_inputs(frame: pd.DataFrame, found: Mapping[str, str]) -> list[ClockInp
         return None
     columns = {name: frame[found[name]].tolist() for name in CLOCK_FIELDS if name in found}
     rows = len(frame)
-    status = [("" if v is None or (isinstance(v, float) and v != v) else str(v)) for v in columns.get("status", [""] * rows)]
+    def text(name: str) -> list[str]:
+        return ["" if v is None or (isinstance(v, float) and v != v) else str(v) for v in columns.get(name, [""] * rows)]
+
+    status, team = text("status"), text("team")
     return [
         ClockInputs(
             created_at=columns["created_at"][i],
@@ -290,6 +293,7 @@ def clock_inputs(frame: pd.DataFrame, found: Mapping[str, str]) -> list[ClockInp
             first_response_at=columns.get("first_response_at", [None] * rows)[i],
             resolved_at=columns.get("resolved_at", [None] * rows)[i],
             updated_at=columns.get("updated_at", [None] * rows)[i],
+            team=team[i],
         )
         for i in range(rows)
     ]
