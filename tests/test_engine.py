@@ -12,6 +12,7 @@ pytestmark = pytest.mark.slow
 OUTPUTS = [
     "priority", "tier", "escalate", "sentiment", "sentiment_label", "categories", "reasons", "confidence",
     "needs_review", "actions", "rules_fired", "rules_overriding", "model_priority", "model_tier",
+    "sla_clock", "sla_state", "sla_elapsed_pct", "sla_due_at",
 ]
 
 

@@ -44,6 +44,7 @@ def test_rules_are_named_functions():
         "security_incident",
         "system_down",
         "angry_customer",
+        "sla_at_risk",
         "repeat_contact",
         "vip_fast_track",
         "revenue_at_risk",
