@@ -23,7 +23,7 @@ def test_score_ticket_returns_every_contract_field(engine):
     assert result.tier == 4 and result.escalate is True
     assert -1.0 <= result.sentiment <= 1.0 and result.sentiment_label == "negative"
     assert "legal" in result.categories
-    assert any("Legal threat: 'lawyer' (sentence 1)" in reason for reason in result.reasons)
+    assert any("Legal threat: 'my lawyer' (sentence 1)" in reason for reason in result.reasons)
     assert 0.0 < result.confidence <= 1.0
     assert set(OUTPUTS) <= set(result.to_dict())
 

@@ -25,9 +25,7 @@ pytestmark = pytest.mark.slow
 
 FLAG_NAMES = {"negative_language": "frustration"}
 # Kinds that later issues take on; they are run and expected to fail until then.
-LATER = {
-    "sentiment_technical_vocabulary": "calm bug reports read as angry by the airline-trained head (issue 3)",
-}
+LATER: dict[str, str] = {}
 
 CASES = handed_cases()
 

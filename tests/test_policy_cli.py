@@ -58,7 +58,7 @@ def test_explain_prints_every_reason_for_one_ticket(export, capsys):
     assert "ticket        A3" in out
     assert "tier          4 management" in out
     assert "actions       notify manager" in out
-    assert "  - Legal threat: 'lawyer' (sentence 1) -> tier 4 (management), priority at least High." in out
+    assert "  - Legal threat: 'my lawyer' (sentence 1) -> tier 4 (management), priority at least High." in out
     assert "main signals:" in out
 
 

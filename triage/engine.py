@@ -22,7 +22,7 @@ from .encoder import EncoderSettings, TextEncoder
 from .errors import InputError, TriageWarning
 from .explain import describe_signals, top_signals
 from .history import count_contacts, history_applies, history_columns
-from .keywords import KeywordPattern, build_keyword_pipeline
+from .keywords import KeywordPattern, build_keyword_pipeline, hits_in_removed_text
 from .model import ModelBundle
 from .policy import TicketSignals, apply_policy
 from .sentiment import SENTIMENT_LABELS, SentimentHead
@@ -73,12 +73,21 @@ class TicketResult:
     sla: SlaStatus | None  # the ticket's SLA clock at the run's "as of" time, when it has a creation time
     text: str  # the cleaned text the models read
 
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as plain values, with the SLA clock spelled out like the output columns."""
+        out = {name: getattr(self, name) for name in self.__dataclass_fields__ if name != "sla"}
+        out.update(
+            sla_clock=self.sla.clock if self.sla else None,
+            sla_state=self.sla_state,
+            sla_elapsed_pct=self.sla.reading.percent if self.sla else None,
+            sla_due_at=self.sla.reading.due_at.strftime("%Y-%m-%dT%H:%M:%SZ") if self.sla else None,
+        )
+        return out
+
     @property
     def sla_state(self) -> str | None:
         return self.sla.reading.state if self.sla else None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
 class Engine:
@@ -205,7 +214,13 @@ class Engine:
                     f"(same requester, same thread, subject or wording within {self.config.history.window_days:g} days)."
                 )
             if cleaned[i].removed and text:
-                reasons.append(f"Read without {' and '.join(cleaned[i].removed)} (kept in the input column).")
+                # Only say what cleaning left out when it would have mattered: alarm words in the
+                # removed parts (a threat in a quoted old message) that the kept text lacks.
+                counted = {h.category for h in hits[i]}
+                left_out = [(kind, h) for kind, h in hits_in_removed_text(self.signals.keyword_nlp, cleaned[i]) if h.category not in counted]
+                if left_out:
+                    listed = "; ".join(f"{h.category} '{h.text}' in a {kind}" for kind, h in left_out)
+                    reasons.append(f"Not counted, because cleaning left it out: {listed} (the input column keeps the full text).")
             reasons.extend(f"Input problem: {note}." for note in tickets.problems[i])
             categories = [h.category for h in hits[i]]
             categories = list(dict.fromkeys([*categories, *outcome.flags]))
