@@ -81,8 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
         "rules",
         help="how often each policy rule fired over a file, and which tickets it moved",
         description=(
-            "Score INPUT and summarise the policy: per rule, how many tickets it fired on, how often the final "
-            "priority or tier differs from the classifier's proposal where it fired, and example tickets it moved."
+            "Score INPUT and summarise the policy: per rule, how many tickets it fired on, how often it overrode the "
+            "classifier (its decision alone changes the proposed priority or tier), and example tickets it moved."
         ),
         epilog="example:\n  triage rules data/sample_tickets.csv --table out/rules.csv",
         formatter_class=argparse.RawDescriptionHelpFormatter,

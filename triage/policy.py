@@ -116,34 +116,26 @@ media_threat = rule(_threat("media", "Media / public exposure threat"))
 regulatory_threat = rule(_threat("regulatory", "Regulator named"))
 
 
-@rule
-def security_incident(t: TicketSignals, config: Config) -> Decision | None:
-    if "security" not in t.categories:
-        return None
-    return Decision(
-        "security_incident",
-        f"Security incident: {t.evidence('security')} -> Critical, tier 3 (senior / engineering).",
-        priority_floor="Critical",
-        tier_floor=3,
-        escalate=True,
-        flags=("security",),
-        actions=(NOTIFY_MANAGER, ASSIGN_SENIOR_AGENT, ADD_INTERNAL_NOTE),
-    )
+def _incident(category: str, name: str, label: str) -> Rule:
+    def check(t: TicketSignals, config: Config) -> Decision | None:
+        if category not in t.categories:
+            return None
+        return Decision(
+            name,
+            f"{label}: {t.evidence(category)} -> Critical, tier 3 (senior / engineering).",
+            priority_floor="Critical",
+            tier_floor=3,
+            escalate=True,
+            flags=(category,),
+            actions=(NOTIFY_MANAGER, ASSIGN_SENIOR_AGENT, ADD_INTERNAL_NOTE),
+        )
+
+    check.__name__ = name
+    return check
 
 
-@rule
-def system_down(t: TicketSignals, config: Config) -> Decision | None:
-    if "outage" not in t.categories:
-        return None
-    return Decision(
-        "system_down",
-        f"Service down: {t.evidence('outage')} -> Critical, tier 3 (senior / engineering).",
-        priority_floor="Critical",
-        tier_floor=3,
-        escalate=True,
-        flags=("outage",),
-        actions=(NOTIFY_MANAGER, ASSIGN_SENIOR_AGENT, ADD_INTERNAL_NOTE),
-    )
+security_incident = rule(_incident("security", "security_incident", "Security incident"))
+system_down = rule(_incident("outage", "system_down", "Service down"))
 
 
 @rule
