@@ -37,7 +37,9 @@ def test_first_response_clock_escalates_at_80_percent(engine, minutes, escalates
 def test_resolved_tickets_do_not_escalate(engine):
     solved = {**EMPTY, "status": "Solved", "resolved_at": "2026-11-30T09:00:00Z"}
     result = engine.score_ticket(solved, as_of="2026-12-02T08:00:00Z")
-    assert not result.escalate and result.sla.clock == "resolution"
+    assert not result.escalate and result.sla.clock == "resolution" and result.sla_state == "met"
+    late = engine.score_ticket({**solved, "resolved_at": "2026-12-03T09:00:00Z"}, as_of="2026-12-04T08:00:00Z")
+    assert not late.escalate and late.sla_state == "missed"
 
 
 def test_first_reply_stops_the_first_response_clock(engine):

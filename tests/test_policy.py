@@ -130,7 +130,7 @@ def test_vip_by_customer_tier():
 @pytest.mark.parametrize("impact, fires", [(1_000.0, False), (1_000.5, True), (250_000.0, True), (math.nan, False)])
 def test_revenue_impact_strictly_above_threshold(impact, fires):
     outcome = decide(signals(revenue_impact=impact), "Low", 1)
-    assert (outcome.priority, outcome.escalate) == (("High", True) if fires else ("Low", False))
+    assert (outcome.priority, outcome.tier, outcome.escalate) == (("High", 2, True) if fires else ("Low", 1, False))
 
 
 def test_thresholds_come_from_config():

@@ -291,7 +291,9 @@ def run_handoff(args: argparse.Namespace) -> int:
             state["writer"] = HandoffWriter(args.templates or engine.config.templates_dir)
         mask = engine.config.mask_personal_data and not args.keep_personal_data
         fields = engine.resolve_columns([c for c in scored.columns], columns)
-        for _, row in scored[scored["escalate"]].iterrows():
+        resolved = scored["sla_state"].isin(["met", "missed"])
+        state["skipped"] = state.get("skipped", 0) + int((scored["escalate"] & resolved).sum())
+        for _, row in scored[scored["escalate"] & ~resolved].iterrows():
             handoff = build_handoff(row.to_dict(), fields, engine.config, as_of, mask=mask)
             name = safe_filename(handoff.ticket_id or f"row-{len(written) + 1}", names)
             (args.output / name).write_text(state["writer"].document(handoff), encoding="utf-8")
@@ -300,7 +302,8 @@ def run_handoff(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as scratch:
         summary = _score_to(args, Path(scratch) / "scored.parquet", quiet=False, progress=True, on_chunk=on_chunk)
     index = write_handoffs(written, args.output)
-    print(f"{len(written)} hand-off document(s) for {summary.rows_read} tickets written to {args.output} (index: {index})")
+    skipped = f"; {state['skipped']} escalated ticket(s) already resolved were skipped" if state.get("skipped") else ""
+    print(f"{len(written)} hand-off document(s) for {summary.rows_read} tickets written to {args.output} (index: {index}){skipped}")
     return 0
 
 

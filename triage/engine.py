@@ -87,7 +87,12 @@ class TicketResult:
 
     @property
     def sla_state(self) -> str | None:
-        return self.sla.reading.state if self.sla else None
+        """ok / at_risk / breached / paused for open tickets; met / missed once resolved."""
+        if self.sla is None:
+            return None
+        if self.sla.resolved:
+            return "missed" if self.sla.reading.fraction >= 1 else "met"
+        return self.sla.reading.state
 
 
 class Engine:

@@ -212,8 +212,9 @@ def revenue_at_risk(t: TicketSignals, config: Config) -> Decision | None:
         return None
     return Decision(
         "revenue_at_risk",
-        f"Revenue impact ${t.revenue_impact:,.0f} above ${config.thresholds.revenue_impact:,.0f} -> escalated, priority at least High.",
+        f"Revenue impact ${t.revenue_impact:,.0f} above ${config.thresholds.revenue_impact:,.0f} -> escalated to a specialist (tier 2 at least), priority at least High.",
         priority_floor="High",
+        tier_floor=2,
         escalate=True,
         flags=("revenue_impact",),
         actions=(NOTIFY_MANAGER, NOTIFY_ACCOUNT_MANAGER),
