@@ -90,3 +90,36 @@ def test_bundled_sample_scores_completely(tmp_path, capsys):
     assert len(scored) == len(original) >= 300
     assert scored["ticket_id"].tolist() == original["ticket_id"].tolist()
     assert set(scored["priority"]) <= {"Critical", "High", "Medium", "Low"}
+
+
+def test_header_only_and_empty_files_give_empty_outputs(tmp_path, capsys):
+    header = tmp_path / "header.csv"
+    header.write_text("ticket_id,text\n", encoding="utf-8")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    for source in (header, empty):
+        out = tmp_path / f"{source.stem}.scored.csv"
+        assert main(["score", str(source), "-o", str(out), "--no-progress"]) == 0
+        assert "holds no tickets" in capsys.readouterr().err
+        assert out.exists()
+
+
+def test_killed_run_leaves_no_partial_file(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    source = tmp_path / "big.csv"
+    pd.DataFrame({"ticket_id": range(3000), "text": ["My parcel never arrived, please help"] * 3000}).to_csv(source, index=False)
+    out = tmp_path / "killed.csv"
+    command = [sys.executable, "-m", "triage.cli", "score", str(source), "-o", str(out), "-q", "--chunk-rows", "100"]
+    with subprocess.Popen(command, stderr=subprocess.PIPE, text=True) as process:
+        time.sleep(8)  # loaded and scoring by then
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "interrupted; the output file was not written" in err
+    assert not out.exists()
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".partial")]

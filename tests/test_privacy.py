@@ -28,3 +28,8 @@ def test_personal_data_is_masked(text, expected):
 )
 def test_ordinary_numbers_are_kept(text):
     assert mask_personal_data(text) == text
+
+
+def test_timestamps_are_not_phone_numbers():
+    text = "due 2026-11-30 16:00 UTC, created 2026-11-30T08:00:00Z"
+    assert mask_personal_data(text) == text

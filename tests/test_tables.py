@@ -108,3 +108,20 @@ def test_failed_write_leaves_no_output_and_keeps_an_old_file(tmp_path):
             raise RuntimeError("scoring failed")
     assert out.read_text(encoding="utf-8") == "old\n"
     assert not list(tmp_path.glob(".*partial"))
+
+
+def test_first_row_with_extra_fields_is_an_error_not_a_shift(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("ticket_id,text\n1,a,b,c\n2,hello\n", encoding="utf-8")
+    with pytest.raises(InputError, match="first data row has more fields than the header"):
+        read_table(path)
+    path.write_text("ticket_id,text\n1,ok\n2,a,b,c\n", encoding="utf-8")
+    with pytest.raises(InputError, match="Expected 2 fields in line 3, saw 4"):
+        read_table(path)
+
+
+def test_damaged_parquet_is_a_clear_error(tmp_path):
+    path = tmp_path / "t.parquet"
+    path.write_bytes(b"not parquet at all")
+    with pytest.raises(InputError, match="Cannot read the Parquet file"):
+        read_table(path)

@@ -139,6 +139,8 @@ def score_file(
                 seen_ids.update(ticket_id_text(v) for v in chunk[id_column])
             bar.update(len(chunk))
     summary.rows_written = writer.rows
+    if summary.rows_read == 0:
+        report(f"'{input_path}' holds no tickets; the output has none either.")
     duplicates = duplicate_ids_message(seen_ids)
     if duplicates:
         report(duplicates)

@@ -167,6 +167,8 @@ class Engine:
     def _score(
         self, tickets, contacts_from_history: bool = False, clocks: list[ClockInputs] | None = None, as_of: datetime | None = None
     ) -> list[TicketResult]:
+        if not tickets.ticket_ids:
+            return []
         texts, cleaned = ticket_texts(tickets)
         with self._lock:
             signals = self.signals.extract(texts, tickets)

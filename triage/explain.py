@@ -25,7 +25,8 @@ _SIGNAL_LABELS = {
 def _group(name: str) -> str:
     step, _, feature = name.partition("__")
     if step == "words":
-        return f"'{feature}'"
+        # Fragments such as "co" (from t.co links) explain nothing to a reader.
+        return f"'{feature}'" if len(feature) > 2 else "overall wording"
     if feature.startswith("embedding_"):
         return "overall wording"
     if feature.startswith("sentiment_"):

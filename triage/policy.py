@@ -87,7 +87,7 @@ def too_short_to_judge(t: TicketSignals, config: Config) -> Decision | None:
         return None
     return Decision(
         "too_short_to_judge",
-        f"Only {t.word_count} word(s) of text and no alarm words: kept at Low.",
+        f"Only {t.word_count} word(s) of text and no alarm words: the classifier's guess is set aside (Low unless another rule raises it).",
         priority_cap="Low",
         flags=("short_text",),
     )
@@ -194,7 +194,10 @@ def vip_fast_track(t: TicketSignals, config: Config) -> Decision | None:
     over_ltv = t.ltv > config.thresholds.vip_ltv
     if not (t.vip or over_ltv):
         return None
-    why = f"customer tier {t.customer_tier}" if t.vip else f"lifetime value ${t.ltv:,.0f} above ${config.thresholds.vip_ltv:,.0f}"
+    if t.vip:
+        why = f"customer tier {t.customer_tier}" if t.customer_tier else "marked VIP in the export"
+    else:
+        why = f"lifetime value ${t.ltv:,.0f} above ${config.thresholds.vip_ltv:,.0f}"
     return Decision(
         "vip_fast_track",
         f"VIP fast-track ({why}) -> priority at least High, senior agent, account manager notified.",

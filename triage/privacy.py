@@ -10,6 +10,7 @@ import re
 
 _EMAIL = re.compile(r"\b[\w.%+-]+@[\w-]+(\.[\w-]+)+\b")
 _CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}")  # dates and clock times are not phone numbers
 _PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?)?\d{2,4}(?:[ .-]\d{2,4}){1,4}(?![\w])")
 
 
@@ -32,7 +33,7 @@ def _mask_phone(match: re.Match) -> str:
     text = match.group(0)
     digits = re.sub(r"\D", "", text)
     # Phone numbers have 7 to 15 digits and some separator or a leading +; "2024-06-07" is a date.
-    if not 7 <= len(digits) <= 15 or re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+    if not 7 <= len(digits) <= 15 or _DATE.search(text):
         return text
     return "[phone number]"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Iterator
 
@@ -45,15 +46,24 @@ def detect_format(path: str | Path) -> str:
 def _csv_chunks(path: Path, chunk_rows: int, encoding: str) -> Iterator[pd.DataFrame]:
     separator = "\t" if path.suffix.lower() == ".tsv" else ","
     try:
-        with pd.read_csv(
-            path,
-            sep=separator,
-            dtype=str,
-            keep_default_na=False,
-            na_values=[],
-            chunksize=chunk_rows,
-            encoding=encoding,
-        ) as reader:
+        with warnings.catch_warnings():
+            # pandas reads a first row with more fields than the header as an index and shifts
+            # every column; index_col=False turns that into a warning, made an error here.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            reader = pd.read_csv(
+                path,
+                sep=separator,
+                dtype=str,
+                keep_default_na=False,
+                na_values=[],
+                chunksize=chunk_rows,
+                encoding=encoding,
+                index_col=False,
+            )
+            first = next(reader, None)
+        with reader:
+            if first is not None:
+                yield first
             yield from reader
     except UnicodeDecodeError as exc:
         raise InputError(
@@ -63,6 +73,11 @@ def _csv_chunks(path: Path, chunk_rows: int, encoding: str) -> Iterator[pd.DataF
         raise InputError(f"'{path}' is empty: expected a header line naming the columns.") from None
     except pd.errors.ParserError as exc:
         raise InputError(f"'{path}' is not a well-formed CSV file: {exc}. Check the quoting around that line.") from None
+    except pd.errors.ParserWarning:
+        raise InputError(
+            f"'{path}' is not a well-formed CSV file: its first data row has more fields than the header names. "
+            "Quote fields that contain the separator, or add the missing column names to the header."
+        ) from None
 
 
 def _jsonl_chunks(path: Path, chunk_rows: int, encoding: str) -> Iterator[pd.DataFrame]:
@@ -114,7 +129,10 @@ def _parquet_schema(files: list[Path]):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schemas = [pq.read_schema(f) for f in files]
+    try:
+        schemas = [pq.read_schema(f) for f in files]
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputError(f"Cannot read the Parquet file(s) at '{files[0]}': {exc}.") from None
     try:
         # A part whose column is all null has type null; "permissive" takes the other parts' type.
         return pa.unify_schemas(schemas, promote_options="permissive")
@@ -149,7 +167,10 @@ def count_rows(path: str | Path) -> int | None:
         return None
     import pyarrow.parquet as pq
 
-    return sum(pq.ParquetFile(f).metadata.num_rows for f in _parquet_files(path))
+    try:
+        return sum(pq.ParquetFile(f).metadata.num_rows for f in _parquet_files(path))
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise InputError(f"Cannot read the Parquet file(s) at '{path}': {exc}.") from None
 
 
 def read_chunks(path: str | Path, chunk_rows: int = 2000, encoding: str = "utf-8-sig") -> Iterator[pd.DataFrame]:
