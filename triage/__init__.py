@@ -16,7 +16,15 @@ from .errors import ConfigError, InputError, MissingColumnError, ModelLoadError,
 
 __version__ = "0.1.0"
 
-_LAZY = {"Engine": "engine", "TicketResult": "engine", "load": "engine"}
+_LAZY = {
+    "Engine": "engine",
+    "TicketResult": "engine",
+    "load": "engine",
+    "train_model": "retrain",
+    "evaluate_model": "evaluation",
+    "audit_export": "audit_data",
+    "backtest_export": "backtest",
+}
 
 __all__ = [
     "Config",
@@ -29,8 +37,12 @@ __all__ = [
     "TriageError",
     "TriageWarning",
     "__version__",
+    "audit_export",
+    "backtest_export",
+    "evaluate_model",
     "load",
     "load_config",
+    "train_model",
 ]
 
 

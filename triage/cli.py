@@ -7,7 +7,9 @@ tests call it directly. A user error prints one line on stderr and exits 2, neve
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from . import __version__
@@ -21,6 +23,10 @@ EXAMPLES = """examples:
   triage rules data/sample_tickets.csv
   triage handoff data/sample_tickets.csv -o out/handoffs
   triage init-config my_policy.toml
+  triage audit-data history.csv
+  triage train history.csv --out models/mine
+  triage evaluate models/mine history.csv --report out/eval
+  triage backtest outcomes.csv --model models/mine
 """
 
 
@@ -122,7 +128,90 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("path", type=Path, nargs="?", default=Path("triage.toml"), metavar="PATH", help="where to write it (default: triage.toml)")
     init.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
     init.set_defaults(run=run_init_config)
+
+    audit = commands.add_parser(
+        "audit-data",
+        help="check a labelled export before training: duplicates, templates, random labels, rare classes, leakage",
+        description=(
+            "Check a labelled export before training on it: duplicate and templated texts, labels the text cannot "
+            "predict, classes below a minimum count, and columns that leak the label. Ends with GO or NO-GO; "
+            "exits 1 on NO-GO."
+        ),
+        epilog="example:\n  triage audit-data history.csv --min-class-count 30",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    audit.add_argument("input", type=Path, metavar="LABELLED_EXPORT", help="export with a priority and/or tier (or queue) column")
+    _add_label_options(audit)
+    audit.add_argument("--min-class-count", type=int, default=30, metavar="N", help="warn about classes with fewer rows (default: 30)")
+    audit.set_defaults(run=run_audit_data)
+
+    train = commands.add_parser(
+        "train",
+        help="retrain the priority and tier classifier on a team's labelled export",
+        description=(
+            "Audit LABELLED_EXPORT, then train the priority and tier classifiers on it (class-weighted, calibrated, "
+            "validated on the latest 20 %% by creation time, or a stable hash split without timestamps) and write a "
+            "model folder that `triage score --model DIR` and triage.load(DIR) read. Refuses on a NO-GO audit unless --force."
+        ),
+        epilog="example:\n  triage train history.csv --out models/mine --tier-from queue",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    train.add_argument("input", type=Path, metavar="LABELLED_EXPORT", help="labelled export (CSV, JSON Lines or Parquet)")
+    train.add_argument("--out", type=Path, required=True, metavar="DIR", help="model folder to write, e.g. models/mine")
+    train.add_argument("--base-model", type=Path, metavar="DIR", help="model whose sentiment head is reused (default: models/default)")
+    train.add_argument("--force", action="store_true", help="train even when the data audit says NO-GO")
+    train.add_argument("--quick", action="store_true", help="skip the hyperparameter search (C=1, signals' weight 0.05): about 4x faster")
+    _add_label_options(train)
+    train.set_defaults(run=run_train)
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="per-class figures, confusion matrices, escalation recall and baselines of a model on a labelled export",
+        description=(
+            "Evaluate MODEL on the validation split of LABELLED_EXPORT (the split `triage train` holds out): "
+            "per-class precision, recall and F1, macro-F1, confusion matrices, escalation recall for tier 4 and "
+            "Critical, and the TF-IDF + logistic regression and majority-class baselines on the same split."
+        ),
+        epilog="example:\n  triage evaluate models/mine history.csv --report out/eval",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    evaluate.add_argument("model", type=Path, metavar="MODEL", help="model folder")
+    evaluate.add_argument("input", type=Path, metavar="LABELLED_EXPORT", help="labelled export")
+    evaluate.add_argument("--report", type=Path, metavar="DIR", help="write metrics.json, report.md and confusion PNGs here (default: MODEL/evaluation)")
+    _add_label_options(evaluate)
+    evaluate.set_defaults(run=run_evaluate)
+
+    backtest = commands.add_parser(
+        "backtest",
+        help="replay an export with known outcomes: what triage would have escalated against what was",
+        description=(
+            "Score INPUT as triage would have at each ticket's creation and compare with the real outcome column "
+            "(escalated yes/no): false escalations, missed escalations, and hours saved (escalated_at - created_at "
+            "of the tickets triage would have escalated at once)."
+        ),
+        epilog="example:\n  triage backtest outcomes.csv --outcome escalated --escalated-at escalated_at",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    backtest.add_argument("input", type=Path, metavar="INPUT", help="export with an outcome column")
+    backtest.add_argument("--outcome", metavar="COLUMN", help="the yes/no column saying whether the ticket was escalated (default: escalated)")
+    backtest.add_argument("--escalated-at", metavar="COLUMN", help="when it was escalated (default: escalated_at, if present)")
+    backtest.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
+    backtest.add_argument("--config", type=Path, metavar="FILE", help="policy configuration (TOML)")
+    backtest.add_argument("--model", type=Path, metavar="DIR", help="model folder (default: the shipped models/default)")
+    backtest.add_argument("--column", action="append", default=[], metavar="FIELD=COLUMN", help="use COLUMN for triage FIELD; repeatable")
+    backtest.set_defaults(run=run_backtest)
     return parser
+
+
+def _add_label_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--config", type=Path, metavar="FILE", help="configuration (TOML) holding [queue_tiers] and [columns]")
+    command.add_argument("--priority-column", metavar="COLUMN", help="priority labels (default: priority, ticket_priority, urgency, ...)")
+    command.add_argument("--tier-column", metavar="COLUMN", help="tier labels 1-4 (default: tier, support_tier, ...)")
+    command.add_argument("--queue-column", metavar="COLUMN", help="queue / group / department mapped to tiers through [queue_tiers]")
+    command.add_argument("--tier-from", choices=("tier", "queue"), help="read tiers from a tier column or a queue column (default: whichever exists)")
+    command.add_argument("--time-column", metavar="COLUMN", help="creation time for the time split (default: created_at, created, ...)")
+    command.add_argument("--language", metavar="CODE", help="keep only rows whose language column is CODE, e.g. en")
+    command.add_argument("--column", action="append", default=[], metavar="FIELD=COLUMN", help="use COLUMN for triage FIELD (text, subject, ...); repeatable")
 
 
 def _add_engine_options(command: argparse.ArgumentParser) -> None:
@@ -315,6 +404,81 @@ def run_init_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _label_options(args: argparse.Namespace):
+    from .retrain import LabelOptions
+
+    return LabelOptions(args.priority_column, args.tier_column, args.queue_column, args.tier_from, args.time_column)
+
+
+def _data_audit(args: argparse.Namespace, min_class_count: int = 30):
+    from .audit_data import AuditSettings, audit_export
+    from .config import load_config
+    from .retrain import read_export
+
+    if min_class_count < 1:
+        raise TriageError(f"--min-class-count must be 1 or more; got {min_class_count}.")
+    frame = read_export(args.input, args.language)
+    return audit_export(frame, load_config(args.config), _label_options(args), _column_mapping(args.column), AuditSettings(min_class_count=min_class_count))
+
+
+def run_audit_data(args: argparse.Namespace) -> int:
+    audit = _data_audit(args, args.min_class_count)
+    print("\n".join(audit.lines()))
+    return 0 if audit.go else 1
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from .retrain import TrainSettings, train_model
+
+    audit = _data_audit(args)
+    print("\n".join(audit.lines()))
+    if not audit.go:
+        if not args.force:
+            raise TriageError(f"Data audit of '{args.input}' says NO-GO; fix the export, or pass --force to train anyway.")
+        print("--force given: training despite NO-GO")
+    settings = TrainSettings(
+        base_model=None if args.base_model is None else str(args.base_model),
+        config=None if args.config is None else str(args.config),
+        columns=_column_mapping(args.column),
+        labels=_label_options(args),
+        filter_language=args.language,
+        search=not args.quick,
+    )
+    manifest = train_model(args.input, args.out, settings, log=print)
+    print()
+    for target in manifest["classifier"]["training_data"]["targets_trained"]:
+        m = manifest["classifier"]["metrics"][target]
+        print(
+            f"{target:<9} held-out macro-F1 {m['model']['macro_f1']:.3f} "
+            f"(TF-IDF + logistic regression {m['baseline_tfidf_logreg']['macro_f1']:.3f}, majority {m['baseline_majority']['macro_f1']:.3f})"
+        )
+    print(f"wrote {args.out}: use it with `triage score --model {args.out}` or triage.load({str(args.out)!r})")
+    return 0
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from .evaluation import evaluate_model, write_report
+
+    evaluation = evaluate_model(args.model, args.input, args.config, _label_options(args), _column_mapping(args.column), args.language)
+    print("\n".join(evaluation.lines()))
+    report = args.report or args.model / "evaluation"
+    written = write_report(evaluation, report)
+    print(f"\nreport written to {report}: {', '.join(p.name for p in written)}")
+    return 0
+
+
+def run_backtest(args: argparse.Namespace) -> int:
+    import json
+
+    from .backtest import backtest_export
+
+    result = backtest_export(args.input, args.model, args.config, _column_mapping(args.column), args.outcome, args.escalated_at)
+    print("\n".join(result.lines()))
+    if args.json:
+        args.json.write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -324,6 +488,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    # A killed run (SIGTERM) unwinds like Ctrl-C, so the partial output file is removed.
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt) if threading.current_thread() is threading.main_thread() else None
     try:
         return args.run(args)
     except (TriageError, argparse.ArgumentTypeError) as exc:
@@ -335,6 +501,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _print_error("interrupted; the output file was not written")
         return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _raise_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

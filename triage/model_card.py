@@ -10,7 +10,53 @@ def _row(name: str, scores: dict[str, float]) -> str:
     return f"| {name} | {scores['accuracy']:.3f} | {scores['macro_f1']:.3f} |"
 
 
+def render_team_model_card(manifest: dict[str, Any]) -> str:
+    """The card of a model retrained with ``triage train`` on a team's own export."""
+    classifier = manifest["classifier"]
+    data = classifier["training_data"]
+    lines = [
+        f"# triage model `{manifest['name']}` (retrained on a team export)",
+        "",
+        f"Created {manifest['created']} with triage {manifest['libraries'].get('triage')}, "
+        f"scikit-learn {manifest['libraries'].get('scikit-learn')}. Format `{manifest['format']}` version {manifest['format_version']}.",
+        "",
+        "## Parts",
+        f"- **Encoder** (not stored here): {manifest['encoder']['model']} from `{manifest['encoder']['package']}`. Frozen.",
+        f"- **Sentiment head** (`{manifest['sentiment']['file']}`): copied unchanged from the base model.",
+        f"- **Priority and tier classifiers** (`{classifier['file']}`, skops): logistic regression with balanced class "
+        "weights over TF-IDF word 1-2 grams plus the scaled signals, sigmoid-calibrated.",
+        "",
+        "## Training data",
+        f"- `{data['file']}` (sha256 `{data['sha256'][:16]}...`), {data['rows']} labelled rows "
+        f"({data['unlabelled_rows_dropped']} unlabelled dropped; filter: {data['filter']}).",
+        f"- Labels: {'; '.join(f'{t} from {s}' for t, s in data['label_sources'].items())}.",
+        f"- Split: {data['split']}.",
+    ]
+    if data["targets_kept_from_base"]:
+        lines.append(f"- No labels for {', '.join(data['targets_kept_from_base'])}: that classifier is the base model's.")
+    lines += ["", "## Held-out results", ""]
+    for target in data["targets_trained"]:
+        metrics = classifier["metrics"][target]
+        lines += [
+            f"{target.capitalize()} ({data[f'{target}_held_out_rows']} held out):",
+            "",
+            "| model | accuracy | macro-F1 |",
+            "|---|---|---|",
+            _row("this classifier", metrics["model"]),
+            _row("TF-IDF + logistic regression (text only)", metrics["baseline_tfidf_logreg"]),
+            _row("majority class", metrics["baseline_majority"]),
+            "",
+        ]
+    lines += [
+        "Run `triage evaluate` on this folder for per-class figures, confusion matrices and escalation recall.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def render_model_card(manifest: dict[str, Any]) -> str:
+    if manifest["classifier"].get("trained_on") == "team export":
+        return render_team_model_card(manifest)
     sentiment = manifest["sentiment"]
     classifier = manifest["classifier"]
     s_data, c_data = sentiment["training_data"], classifier["training_data"]

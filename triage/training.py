@@ -155,6 +155,70 @@ def _drop_pruned_terms(pipeline: Pipeline) -> Pipeline:
     return pipeline
 
 
+def fit_target(
+    target: str, features: pd.DataFrame, texts: np.ndarray, y: np.ndarray, test: np.ndarray, log=print, search: bool = True
+) -> tuple[CalibratedClassifierCV, dict[str, Any]]:
+    """Train one calibrated classifier on the rows where ``test`` is False and measure it on the others.
+
+    The shared code path of the shipped model and of ``triage train``: a grid search over C and the
+    signals' weight (macro-F1, 5 shuffled stratified folds), balanced class weights, a sigmoid
+    calibration, and the TF-IDF + logistic regression and majority baselines on the same split.
+    ``search=False`` skips the grid search and keeps C=1 and a signals' weight of 0.05 (a quick run).
+    """
+    if search:
+        grid = GridSearchCV(
+            classifier_pipeline(),
+            {"model__C": [1.0, 3.0], "features__transformer_weights": [{"words": 1.0, "signals": w} for w in (0.03, 0.1)]},
+            scoring="f1_macro",
+            cv=StratifiedKFold(5, shuffle=True, random_state=0),
+        )
+        grid.fit(features[~test], y[~test])
+        best_params = grid.best_params_
+    else:
+        best_params = {"model__C": 1.0, "features__transformer_weights": {"words": 1.0, "signals": 0.05}}
+    shuffled = np.random.default_rng(0).permutation(int((~test).sum()))
+    # Balanced class weights skew the raw probabilities; a sigmoid calibration fitted on
+    # cross-validated predictions makes `confidence` mean what it says.
+    model = CalibratedClassifierCV(
+        classifier_pipeline().set_params(**best_params),
+        method="sigmoid",
+        cv=5,  # an int keeps the saved object to trusted types; the rows are shuffled instead
+        ensemble=False,
+    ).fit(features[~test].iloc[shuffled], y[~test][shuffled])
+    _drop_pruned_terms(base_pipeline(model))
+    predicted, confidence = propose(model, features[test])
+    raw = base_pipeline(model).predict_proba(features[test])
+    calibration = {
+        "uncalibrated": _calibration(y[test], predicted, raw.max(axis=1), raw, model.classes_),
+        "calibrated": _calibration(y[test], predicted, confidence, model.predict_proba(features[test]), model.classes_),
+    }
+    baseline_text = text_baseline().fit(texts[~test], y[~test])
+    majority = DummyClassifier(strategy="most_frequent").fit(features[~test], y[~test])
+    report = {
+        "model": _scores(y[test], predicted),
+        "baseline_tfidf_logreg": _scores(y[test], baseline_text.predict(texts[test])),
+        "baseline_majority": _scores(y[test], majority.predict(features[test])),
+        "per_class": classification_report(y[test], predicted, output_dict=True, zero_division=0),
+        "calibration": calibration,
+        "hyperparameters": {
+            "C": best_params["model__C"],
+            "signal_weight": best_params["features__transformer_weights"]["signals"],
+        },
+    }
+    log(f"{target} calibration (held-out): {calibration}")
+    log(f"{target} held-out: model {report['model']}, tf-idf {report['baseline_tfidf_logreg']}, majority {report['baseline_majority']}")
+    return model, report
+
+
+def text_baseline() -> Pipeline:
+    """The text-only baseline: TF-IDF word 1-2 grams and logistic regression with balanced class weights."""
+    return make_pipeline(
+        TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
+        LogisticRegression(class_weight="balanced", max_iter=5000),
+    )
+
+
+
 def train_classifier(
     tickets_csv: Path, extractor: SignalExtractor, config: Config, calm_examples: pd.DataFrame | None = None, log=print
 ) -> tuple[dict[str, CalibratedClassifierCV], dict[str, Any]]:
@@ -173,47 +237,7 @@ def train_classifier(
     models: dict[str, CalibratedClassifierCV] = {}
     report: dict[str, Any] = {}
     for target in ("priority", "tier"):
-        y = data[f"{target}_label"].to_numpy()
-        search = GridSearchCV(
-            classifier_pipeline(),
-            {"model__C": [1.0, 3.0], "features__transformer_weights": [{"words": 1.0, "signals": w} for w in (0.03, 0.1)]},
-            scoring="f1_macro",
-            cv=StratifiedKFold(5, shuffle=True, random_state=0),
-        )
-        features = signals.features
-        search.fit(features[~test], y[~test])
-        shuffled = np.random.default_rng(0).permutation(int((~test).sum()))
-        # Balanced class weights skew the raw probabilities; a sigmoid calibration fitted on
-        # cross-validated predictions makes `confidence` mean what it says.
-        model = CalibratedClassifierCV(
-            classifier_pipeline().set_params(**search.best_params_),
-            method="sigmoid",
-            cv=5,  # an int keeps the saved object to trusted types; the rows are shuffled instead
-            ensemble=False,
-        ).fit(features[~test].iloc[shuffled], y[~test][shuffled])
-        _drop_pruned_terms(base_pipeline(model))
-        predicted, confidence = propose(model, features[test])
-        raw = base_pipeline(model).predict_proba(features[test])
-        calibration = {
-            "uncalibrated": _calibration(y[test], predicted, raw.max(axis=1), raw, model.classes_),
-            "calibrated": _calibration(y[test], predicted, confidence, model.predict_proba(features[test]), model.classes_),
-        }
-        baseline_text = make_pipeline(
-            TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
-            LogisticRegression(class_weight="balanced", max_iter=5000),
-        ).fit(texts_array[~test], y[~test])
-        majority = DummyClassifier(strategy="most_frequent").fit(features[~test], y[~test])
-        report[target] = {
-            "model": _scores(y[test], predicted),
-            "baseline_tfidf_logreg": _scores(y[test], baseline_text.predict(texts_array[test])),
-            "baseline_majority": _scores(y[test], majority.predict(features[test])),
-            "per_class": classification_report(y[test], predicted, output_dict=True, zero_division=0),
-            "calibration": calibration,
-            "hyperparameters": {"C": search.best_params_["model__C"], "signal_weight": search.best_params_["features__transformer_weights"]["signals"]},
-        }
-        log(f"{target} calibration (held-out): {calibration}")
-        log(f"{target} held-out: model {report[target]['model']}, tf-idf {report[target]['baseline_tfidf_logreg']}, majority {report[target]['baseline_majority']}")
-        models[target] = model
+        models[target], report[target] = fit_target(target, signals.features, texts_array, data[f"{target}_label"].to_numpy(), test, log)
     info = {
         "file": tickets_csv.name,
         "sha256": file_sha256(tickets_csv),
@@ -232,10 +256,41 @@ def train_classifier(
     return models, {"metrics": report, "training_data": info}
 
 
-def build_default_model(shared_data: Path, out_dir: Path, config_path: Path | None = None, log=print) -> dict[str, Any]:
-    """Train both parts and write a complete model folder to ``out_dir``; returns the manifest."""
+def encoder_manifest(encoder: TextEncoder, settings: EncoderSettings) -> dict[str, Any]:
+    return {
+        "package": ENCODER_PACKAGE,
+        "model": "sentence-transformers/all-MiniLM-L6-v2",
+        "weights_sha256": weights_sha256(encoder.path),
+        "pooling": "mean over tokens, L2-normalised, token-weighted mean over windows",
+        "settings": {"max_tokens": settings.max_tokens, "batch_size": settings.batch_size, "max_windows": settings.max_windows},
+    }
+
+
+def classifier_manifest(classifier: dict[str, Any]) -> dict[str, Any]:
+    """The manifest keys every classifier file carries: file, calibration, labels, features."""
+    return {
+        "file": CLASSIFIER_FILE,
+        "calibration": "sigmoid, fitted on 5-fold cross-validated predictions of the training split",
+        "priority_labels": [str(c) for c in classifier["priority"].classes_],
+        "tier_labels": [int(c) for c in classifier["tier"].classes_],
+        "feature_names": list(FEATURE_NAMES),
+        "learned_from": ["text (TF-IDF word 1-2 grams)", "embedding (384)", *[f for f in SIGNAL_FEATURES if f not in UNLEARNED_FEATURES]],
+        "not_learned": list(UNLEARNED_FEATURES),
+    }
+
+
+def save_classifier_and_manifest(out_dir: Path, classifier: dict[str, Any], manifest: dict[str, Any]) -> None:
+    """Write the classifiers (skops, no pickle), the manifest and the model card into ``out_dir``."""
     import skops.io as sio
 
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sio.dump(classifier, out_dir / CLASSIFIER_FILE, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    write_model_card(out_dir, manifest)
+
+
+def build_default_model(shared_data: Path, out_dir: Path, config_path: Path | None = None, log=print) -> dict[str, Any]:
+    """Train both parts and write a complete model folder to ``out_dir``; returns the manifest."""
     config = load_config(config_path)
     out_dir.mkdir(parents=True, exist_ok=True)
     settings = EncoderSettings()
@@ -247,33 +302,19 @@ def build_default_model(shared_data: Path, out_dir: Path, config_path: Path | No
         shared_data / "support_tickets" / "tickets_multilang.csv", extractor, config, calm_message_examples(airline_csv), log
     )
     head.save(out_dir / SENTIMENT_FILE)
-    sio.dump(classifier, out_dir / CLASSIFIER_FILE, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "name": out_dir.name,
         "created": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         "libraries": library_versions(),
-        "encoder": {
-            "package": ENCODER_PACKAGE,
-            "model": "sentence-transformers/all-MiniLM-L6-v2",
-            "weights_sha256": weights_sha256(encoder.path),
-            "pooling": "mean over tokens, L2-normalised, token-weighted mean over windows",
-            "settings": {"max_tokens": settings.max_tokens, "batch_size": settings.batch_size, "max_windows": settings.max_windows},
-        },
+        "encoder": encoder_manifest(encoder, settings),
         "sentiment": {"file": SENTIMENT_FILE, "labels": list(SENTIMENT_LABELS), "head": "multinomial logistic regression, C=1.0", **sentiment_info},
         "classifier": {
-            "file": CLASSIFIER_FILE,
-            "calibration": "sigmoid, fitted on 5-fold cross-validated predictions of the training split",
-            "priority_labels": [str(c) for c in classifier["priority"].classes_],
-            "tier_labels": [int(c) for c in classifier["tier"].classes_],
-            "feature_names": list(FEATURE_NAMES),
-            "learned_from": ["text (TF-IDF word 1-2 grams)", "embedding (384)", *[f for f in SIGNAL_FEATURES if f not in UNLEARNED_FEATURES]],
-            "not_learned": list(UNLEARNED_FEATURES),
+            **classifier_manifest(classifier),
             "queue_tiers": dict(config.queue_tiers),
             **classifier_info,
         },
     }
-    (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    write_model_card(out_dir, manifest)
+    save_classifier_and_manifest(out_dir, classifier, manifest)
     return manifest
