@@ -47,7 +47,8 @@ created = np.array([np.datetime64(c[:-1]) for c in sample["created_at"]])
 status = rng.choice(["solved", "open", "pending"], size=rows, p=[0.75, 0.15, 0.10])
 first_reply = created + (rng.lognormal(4.0, 1.0, rows)).astype("timedelta64[m]")
 resolved = first_reply + (rng.lognormal(6.5, 1.0, rows)).astype("timedelta64[m]")
-answered = (status == "solved") | (rng.random(rows) < 0.5)
+# Solved and pending tickets have had a reply (pending = waiting on the customer's answer).
+answered = (status != "open") | (rng.random(rows) < 0.5)
 
 
 def stamp(values, keep):

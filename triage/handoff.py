@@ -169,7 +169,9 @@ def build_handoff(row: Mapping[str, Any], fields: Mapping[str, str], config: Con
     else:
         tried = [f"{private(s)} (from the customer's message)" for s in _sentences(body) if _TRIED.search(s)][:3]
     summary = private(summarise(text))
-    steps = list(dict.fromkeys(_NEXT_STEPS[c] for c in categories if c in _NEXT_STEPS))
+    # Billing words alone (a pricing question) are no dispute; the billing step needs the dispute rule.
+    step_topics = [c for c in categories if c != "billing" or "billing_dispute" in row["rules_fired"]]
+    steps = list(dict.fromkeys(_NEXT_STEPS[c] for c in step_topics if c in _NEXT_STEPS))
     if sla:
         steps.append(f"Send the first reply within {_minutes(sla.first_response)} and resolve within {_minutes(sla.resolution)} ({row['priority']} targets).")
     name = value("customer_name")
