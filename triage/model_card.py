@@ -6,6 +6,19 @@ from pathlib import Path
 from typing import Any
 
 
+def _results_table(title: str, metrics: dict[str, Any]) -> list[str]:
+    return [
+        title,
+        "",
+        "| model | accuracy | macro-F1 |",
+        "|---|---|---|",
+        _row("this classifier", metrics["model"]),
+        _row("TF-IDF + logistic regression (text only)", metrics["baseline_tfidf_logreg"]),
+        _row("majority class", metrics["baseline_majority"]),
+        "",
+    ]
+
+
 def _row(name: str, scores: dict[str, float]) -> str:
     return f"| {name} | {scores['accuracy']:.3f} | {scores['macro_f1']:.3f} |"
 
@@ -37,16 +50,7 @@ def render_team_model_card(manifest: dict[str, Any]) -> str:
     lines += ["", "## Held-out results", ""]
     for target in data["targets_trained"]:
         metrics = classifier["metrics"][target]
-        lines += [
-            f"{target.capitalize()} ({data[f'{target}_held_out_rows']} held out):",
-            "",
-            "| model | accuracy | macro-F1 |",
-            "|---|---|---|",
-            _row("this classifier", metrics["model"]),
-            _row("TF-IDF + logistic regression (text only)", metrics["baseline_tfidf_logreg"]),
-            _row("majority class", metrics["baseline_majority"]),
-            "",
-        ]
+        lines += _results_table(f"{target.capitalize()} ({data[f'{target}_held_out_rows']} held out):", metrics)
     lines += [
         "Run `triage evaluate` on this folder for per-class figures, confusion matrices and escalation recall.",
         "",
@@ -103,15 +107,8 @@ def render_model_card(manifest: dict[str, Any]) -> str:
     ]
     for target in ("priority", "tier"):
         metrics = classifier["metrics"][target]
+        lines += _results_table(f"{target.capitalize()} (English helpdesk tickets):", metrics)
         lines += [
-            f"{target.capitalize()} (English helpdesk tickets):",
-            "",
-            "| model | accuracy | macro-F1 |",
-            "|---|---|---|",
-            _row("this classifier", metrics["model"]),
-            _row("TF-IDF + logistic regression (text only)", metrics["baseline_tfidf_logreg"]),
-            _row("majority class", metrics["baseline_majority"]),
-            "",
             f"Calibration of `confidence` (held-out, top class): expected calibration error "
             f"{metrics['calibration']['uncalibrated']['expected_calibration_error']:.3f} before, "
             f"{metrics['calibration']['calibrated']['expected_calibration_error']:.3f} after sigmoid calibration; "
