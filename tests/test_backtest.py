@@ -4,7 +4,7 @@ import pytest
 
 from triage.backtest import compare_escalations
 from triage.cli import main
-from triage.retrain import parse_times
+from triage.history import parse_times
 
 
 def test_compare_escalations_counts_and_hours_saved():

@@ -18,7 +18,7 @@ import pandas as pd
 from .columns import normalise_name, parse_flag
 from .config import Config, load_config
 from .errors import InputError, MissingColumnError
-from .retrain import parse_times
+from .history import parse_times
 
 OUTCOME_COLUMNS = ("escalated", "was_escalated", "is_escalated", "escalation")
 ESCALATED_AT_COLUMNS = ("escalated_at", "escalation_time", "escalated_time", "escalation_date")

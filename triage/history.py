@@ -34,9 +34,10 @@ class HistoryColumns:
     text: list[str] | None = None
 
 
-def parse_times(values: list[object]) -> pd.Series:
-    """Timestamps as exports write them (ISO with offsets, naive, Twitter's format) in UTC; NaT if unreadable."""
-    series = pd.Series(values, dtype=object)
+def parse_times(values) -> pd.Series:
+    """Timestamps as exports write them (ISO with offsets, naive, Twitter's format, epoch seconds) in
+    UTC, positionally indexed; NaT where unreadable."""
+    series = pd.Series(list(values), dtype=object).map(lambda v: v.strip() or None if isinstance(v, str) else v)
     numeric = pd.to_numeric(series, errors="coerce")
     parsed = pd.to_datetime(series.where(numeric.isna()), utc=True, errors="coerce", format="mixed")
     epoch = pd.to_datetime(numeric, unit="s", utc=True, errors="coerce")

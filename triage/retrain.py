@@ -30,6 +30,7 @@ import pandas as pd
 from .columns import normalise_name, prepare, resolve_columns
 from .config import Config, load_config
 from .errors import InputError, MissingColumnError, TriageError
+from .history import parse_times
 
 PRIORITIES = ("Critical", "High", "Medium", "Low")
 PRIORITY_VALUES = {
@@ -148,15 +149,6 @@ def tiers_from_queue(values: pd.Series, column: str, config: Config) -> np.ndarr
             f"(it maps {sorted(config.queue_tiers)[:8]}...). Add them to [queue_tiers] in your config, e.g. \"{unknown[0]}\" = 2."
         )
     return np.array([table.get(v.casefold(), 0) for v in text], dtype=int)
-
-
-def parse_times(values: pd.Series) -> pd.Series:
-    """Timestamps as UTC; unreadable ones NaT (ISO with any offset, naive, or epoch seconds)."""
-    text = values.fillna("").astype(str).str.strip()
-    numeric = pd.to_numeric(text, errors="coerce")
-    if numeric.notna().mean() > 0.9:
-        return pd.to_datetime(numeric, unit="s", utc=True, errors="coerce")
-    return pd.to_datetime(text.where(text != ""), utc=True, errors="coerce", format="mixed")
 
 
 def time_split(times: pd.Series, percent: int = VALIDATION_PERCENT) -> np.ndarray:
