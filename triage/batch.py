@@ -7,6 +7,7 @@ import warnings
 from collections import Counter
 from contextlib import closing
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Callable, Mapping
 

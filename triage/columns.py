@@ -170,7 +170,8 @@ class PreparedTickets:
     problems: list[list[str]] = field(default_factory=list)  # per-row notes on unreadable values
 
 
-def _text_value(value: object) -> str:
+def text_value(value: object) -> str:
+    """A cell as text: missing values (None, NaN, NA) become ''."""
     if _is_missing(value):
         return ""
     return value if isinstance(value, str) else str(value)
@@ -212,10 +213,10 @@ def prepare(frame: pd.DataFrame, found: Mapping[str, str]) -> PreparedTickets:
 
     return PreparedTickets(
         ticket_ids=ids,
-        subjects=[_text_value(v) for v in column("subject")],
-        bodies=[_text_value(v) for v in column("text")],
+        subjects=[text_value(v) for v in column("subject")],
+        bodies=[text_value(v) for v in column("text")],
         contact_count=np.asarray(parsed("contact_count", parse_count, "a whole number"), dtype=float),
-        customer_tier=[_text_value(v).strip() for v in column("customer_tier")],
+        customer_tier=[text_value(v).strip() for v in column("customer_tier")],
         is_vip_flag=parsed("is_vip", parse_flag, "yes/no"),
         ltv=np.asarray(parsed("ltv", parse_money, "an amount"), dtype=float),
         revenue_impact=np.asarray(parsed("revenue_impact", parse_money, "an amount"), dtype=float),

@@ -15,8 +15,7 @@ import pandas as pd
 
 from .classifier import propose
 from .clocks import CLOCK_FIELDS, ClockInputs, ClockProblem, SlaStatus, sla_status
-from .sla import parse_timestamp
-from .columns import prepare, resolve_columns, warn_duplicate_ids
+from .columns import prepare, resolve_columns, text_value, warn_duplicate_ids
 from .config import Config, load_config
 from .encoder import EncoderSettings, TextEncoder
 from .errors import InputError, TriageWarning
@@ -27,6 +26,7 @@ from .model import ModelBundle
 from .policy import TicketSignals, apply_policy
 from .sentiment import SENTIMENT_LABELS, SentimentHead
 from .signals import SignalExtractor, ticket_texts
+from .sla import parse_timestamp
 
 OUTPUT_COLUMNS = (
     "priority",
@@ -305,7 +305,7 @@ def clock_inputs(frame: pd.DataFrame, found: Mapping[str, str]) -> list[ClockInp
     columns = {name: frame[found[name]].tolist() for name in CLOCK_FIELDS if name in found}
     rows = len(frame)
     def text(name: str) -> list[str]:
-        return ["" if v is None or (isinstance(v, float) and v != v) else str(v) for v in columns.get(name, [""] * rows)]
+        return [text_value(v) for v in columns.get(name, [""] * rows)]
 
     status, team = text("status"), text("team")
     return [

@@ -207,9 +207,9 @@ def evaluate_model(
     engine=None,
 ) -> Evaluation:
     """Score the validation rows of ``export`` with the model and compare it with the baselines."""
+    from .columns import prepare
     from .engine import load
     from .signals import ticket_texts
-    from .columns import prepare
     from .training import file_sha256
 
     settings = config if isinstance(config, Config) else load_config(config)

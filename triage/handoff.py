@@ -17,7 +17,7 @@ from typing import Any, Mapping
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
 
-from .columns import ticket_id_text
+from .columns import text_value, ticket_id_text
 from .config import Config
 from .errors import ConfigError
 from .privacy import mask_personal_data
@@ -141,8 +141,7 @@ def build_handoff(row: Mapping[str, Any], fields: Mapping[str, str], config: Con
 
     def value(name: str) -> str:
         column = fields.get(name)
-        raw = row.get(column) if column else None
-        return "" if raw is None or (isinstance(raw, float) and raw != raw) else str(raw).strip()
+        return text_value(row.get(column) if column else None).strip()
 
     private = mask_personal_data if mask else (lambda text: text)
     categories = list(row["categories"])

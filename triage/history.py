@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .columns import text_value
 from .config import HistorySettings
 
 _REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg)\s*:\s*)+", re.IGNORECASE)
@@ -119,7 +120,7 @@ def history_columns(frame: pd.DataFrame, found: dict[str, str]) -> HistoryColumn
     def values(name: str) -> list[str] | None:
         if name not in found:
             return None
-        return ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in frame[found[name]].tolist()]
+        return [text_value(v) for v in frame[found[name]].tolist()]
 
     return HistoryColumns(
         requester=values("requester"),
