@@ -112,7 +112,8 @@ def test_killed_run_leaves_no_partial_file(tmp_path):
     import time
 
     source = tmp_path / "big.csv"
-    pd.DataFrame({"ticket_id": range(3000), "text": ["My parcel never arrived, please help"] * 3000}).to_csv(source, index=False)
+    # Distinct texts: repeats come from the text cache, and 3,000 of one text are scored in seconds.
+    pd.DataFrame({"ticket_id": range(3000), "text": [f"My parcel {i} never arrived, please help" for i in range(3000)]}).to_csv(source, index=False)
     out = tmp_path / "killed.csv"
     command = [sys.executable, "-m", "triage.cli", "score", str(source), "-o", str(out), "-q", "--chunk-rows", "100"]
     with subprocess.Popen(command, stderr=subprocess.PIPE, text=True) as process:

@@ -101,3 +101,11 @@ def test_duplicate_ids_are_named():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         warn_duplicate_ids(["1", "2", ""])
+
+
+def test_reopens_is_a_record_not_a_contact_count():
+    # Reopened twice is the third contact: the adapters write contact_count = reopens + 1, so the
+    # reopen count itself never stands in for a contact count.
+    assert "contact_count" not in resolve_columns(["text", "Reopens"])
+    found = resolve_columns(["text", "Reopens", "initial_group", "Start tier"], require_text=False, records=True)
+    assert (found["reopens"], found["initial_team"], found["initial_tier"]) == ("Reopens", "initial_group", "Start tier")

@@ -10,7 +10,7 @@ from triage.errors import InputError, MissingColumnError, TriageWarning
 pytestmark = pytest.mark.slow
 
 OUTPUTS = [
-    "priority", "tier", "escalate", "sentiment", "sentiment_label", "categories", "reasons", "confidence",
+    "priority", "tier", "escalate", "sentiment", "sentiment_label", "language", "categories", "reasons", "confidence",
     "needs_review", "actions", "rules_fired", "rules_overriding", "model_priority", "model_tier",
     "sla_clock", "sla_state", "sla_elapsed_pct", "sla_due_at",
 ]
@@ -71,7 +71,7 @@ def test_same_ticket_scores_the_same_alone_and_in_a_mixed_batch(engine):
     target = {"ticket_id": "TARGET", "text": "My invoice shows the wrong plan and I was overcharged by 40 dollars."}
     alone = engine.score_ticket(target)
     rng = np.random.default_rng(7)
-    words = "the order never arrived and support keeps closing my ticket without an answer".split()
+    words = ["the", "order", "never", "arrived", "and", "support", "keeps", "closing", "my", "ticket", "without", "an", "answer"]
     rows = [{"ticket_id": f"F{i}", "text": " ".join(rng.choice(words, size=int(n)))} for i, n in enumerate(rng.integers(1, 2000, 63))]
     rows.insert(16, target)
     scored = engine.score_frame(pd.DataFrame(rows))
@@ -154,3 +154,84 @@ def test_score_frame_counts_contacts_from_history(engine):
     )
     scored = engine.score_frame(frame)
     assert [("repeat_contact" in r) for r in scored["rules_fired"]] == [False, False, False, False, True]
+
+
+class _CountingEncoder:
+    """The engine's encoder, counting the texts it embeds."""
+
+    def __init__(self, encoder):
+        self._encoder = encoder
+        self.texts: list[str] = []
+
+    def encode_windows(self, texts):
+        self.texts.extend(texts)
+        return self._encoder.encode_windows(texts)
+
+    def __getattr__(self, name):
+        return getattr(self._encoder, name)
+
+
+def test_a_repeated_text_is_embedded_once_per_run(engine):
+    counting = _CountingEncoder(engine.encoder)
+    deduping = triage.Engine(engine.model, engine.config, encoder=counting, workers=2)
+    bulk = "Your parcel has shipped! Track it in the app. Reply STOP to unsubscribe."
+    frame = pd.DataFrame({"ticket_id": [str(i) for i in range(40)], "text": [bulk, "Where is my refund?"] * 20})
+    first = deduping.score_frame(frame)
+    embedded = [t for t in counting.texts if t != "warm up"]
+    assert sorted(embedded) == sorted([bulk, "Where is my refund?"])
+    second = deduping.score_frame(frame.iloc[::-1].reset_index(drop=True))
+    assert [t for t in counting.texts if t != "warm up"] == embedded  # the second frame came from the cache
+    pd.testing.assert_frame_equal(second.iloc[::-1].reset_index(drop=True), first)
+
+
+def test_dedupe_and_chunking_change_no_result(engine):
+    """Each distinct text is embedded alone, so results are exact whatever the batch, the chunking
+    or the cache: equal to an engine that caches nothing and runs one worker."""
+    plain = triage.Engine(engine.model, engine.config, encoder=engine.encoder, workers=1, cache_size=0)
+    rng = np.random.default_rng(3)
+    texts = [
+        "I was charged twice this month and nobody answers my emails.",
+        "URGENT: the whole dashboard is down for our team since 9am!",
+        "Thanks, the new password works now.",
+        "My lawyer will hear about this if the refund does not arrive.",
+        "",
+    ]
+    frame = pd.DataFrame({"ticket_id": [f"T{i}" for i in range(60)], "text": rng.choice(texts, size=60), "ltv": rng.choice(["", "500", "25000"], size=60)})
+    expected = plain.score_frame(frame)
+    assert len(plain.signals._vectors) == 0
+    small_cache = triage.Engine(engine.model, engine.config, encoder=engine.encoder, cache_size=2)
+    for scorer in (engine, small_cache):
+        whole = scorer.score_frame(frame)
+        pd.testing.assert_frame_equal(whole, expected)
+        parts = pd.concat([scorer.score_frame(frame.iloc[i : i + 7]) for i in range(0, 60, 7)])
+        pd.testing.assert_frame_equal(parts, expected)
+    assert len(small_cache.signals._vectors) <= 2 and len(small_cache.signals._hits) <= 2
+
+
+def test_threads_scoring_frames_and_tickets_at_once_get_sequential_results(engine):
+    frames = [
+        pd.DataFrame({"ticket_id": [f"{k}-{i}" for i in range(6)], "text": [f"Invoice {k}{i} is wrong, refund me" if i % 2 else f"Site down for account {k}" for i in range(6)]})
+        for k in range(8)
+    ]
+    expected = [engine.score_frame(f) for f in frames]
+    tickets = [engine.score_ticket({"text": f"Help with order {k}, it never came"}) for k in range(8)]
+    results: list = [None] * 16
+    errors: list = []
+
+    def work(k):
+        try:
+            engine.prefetch(frames[k])
+            results[k] = engine.score_frame(frames[k])
+            results[8 + k] = engine.score_ticket({"text": f"Help with order {k}, it never came"})
+        except Exception as exc:  # noqa: BLE001 - any failure is reported below with the thread's number
+            errors.append((k, exc))
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    for k in range(8):
+        pd.testing.assert_frame_equal(results[k], expected[k])
+        assert results[8 + k] == tickets[k]

@@ -38,6 +38,7 @@ def test_rules_are_named_functions():
     assert [r.__name__ for r in RULES] == [
         "empty_text",
         "too_short_to_judge",
+        "unsupported_language",
         "legal_threat",
         "media_threat",
         "regulatory_threat",

@@ -6,7 +6,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from triage.errors import InputError
-from triage.tables import TableWriter, count_rows, detect_format, read_chunks, read_table
+from triage.tables import (
+    TableWriter,
+    count_rows,
+    detect_format,
+    output_fragment,
+    read_chunks,
+    read_table,
+)
 
 
 def test_csv_cells_are_read_as_written(tmp_path):
@@ -102,10 +109,9 @@ def test_writer_round_trips_and_flattens_lists_only_for_csv(tmp_path, suffix):
 def test_failed_write_leaves_no_output_and_keeps_an_old_file(tmp_path):
     out = tmp_path / "out.csv"
     out.write_text("old\n", encoding="utf-8")
-    with pytest.raises(RuntimeError):
-        with TableWriter(out) as writer:
-            writer.write(pd.DataFrame({"a": [1]}))
-            raise RuntimeError("scoring failed")
+    with pytest.raises(RuntimeError), TableWriter(out) as writer:
+        writer.write(pd.DataFrame({"a": [1]}))
+        raise RuntimeError("scoring failed")
     assert out.read_text(encoding="utf-8") == "old\n"
     assert not list(tmp_path.glob(".*partial"))
 
@@ -125,3 +131,51 @@ def test_damaged_parquet_is_a_clear_error(tmp_path):
     path.write_bytes(b"not parquet at all")
     with pytest.raises(InputError, match="Cannot read the Parquet file"):
         read_table(path)
+
+
+def test_exact_row_counts_for_the_progress_bar(tmp_path):
+    csv_path = tmp_path / "t.csv"
+    csv_path.write_bytes(b'\xef\xbb\xbfticket_id,description\r\n1,"two\r\nlines, one row"\r\n\r\n2,b\r\n3,c\r\n')
+    assert count_rows(csv_path) is None  # not counted unless asked
+    assert count_rows(csv_path, exact=True) == len(read_table(csv_path)) == 3
+    tsv = tmp_path / "t.tsv"
+    tsv.write_text("id\ttext\n1\ta\n2\tb\n", encoding="utf-8")
+    assert count_rows(tsv, exact=True) == 2
+    lines = tmp_path / "t.jsonl"
+    lines.write_text('{"text": "a"}\n\n{"text": "b"}\n  \n', encoding="utf-8")
+    assert count_rows(lines, exact=True) == 2
+    array = tmp_path / "t.json"
+    array.write_text('[{"text": "a"}]', encoding="utf-8")
+    assert count_rows(array, exact=True) is None
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("text\ncaf\xe9\n".encode("latin-1"))
+    assert count_rows(latin, exact=True) is None  # reading it for real says what is wrong
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".jsonl", ".parquet"])
+def test_fragments_kept_apart_make_the_same_file(tmp_path, suffix):
+    """What a resumable run keeps per chunk, written later, gives the bytes of one pass."""
+    import pyarrow as pa
+
+    frame = pd.DataFrame(
+        {"ticket_id": ["007", "2", "3"], "categories": [["legal"], [], ["billing", "bug"]], "tier": [4, 1, 2], "note": [None, None, "x"]}
+    )
+    one_pass = tmp_path / f"one{suffix}"
+    with TableWriter(one_pass) as writer:
+        writer.write(frame.iloc[:2])  # the first chunk's "note" is all null
+        writer.write(frame.iloc[2:])
+    kept = []
+    for position, part in enumerate((frame.iloc[:2], frame.iloc[2:])):
+        fragment = output_fragment(part, one_pass, header=position == 0)
+        if suffix == ".parquet":  # kept on disk as an Arrow IPC file
+            sink = pa.BufferOutputStream()
+            with pa.ipc.new_file(sink, fragment.schema) as ipc:
+                ipc.write_table(fragment)
+            fragment = pa.ipc.open_file(pa.BufferReader(sink.getvalue())).read_all()
+        kept.append((fragment, len(part)))
+    later = tmp_path / f"later{suffix}"
+    with TableWriter(later) as writer:
+        for fragment, rows in kept:
+            writer.write_fragment(fragment, rows)
+    assert later.read_bytes() == one_pass.read_bytes()
+    assert read_table(later)["ticket_id"].astype(str).tolist() == ["007", "2", "3"]

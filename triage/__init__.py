@@ -24,6 +24,10 @@ _LAZY = {
     "evaluate_model": "evaluation",
     "audit_export": "audit_data",
     "backtest_export": "backtest",
+    "read_tickets": "adapters",
+    "write_back": "writeback",
+    "metrics_from_file": "metrics",
+    "report_file": "report",
 }
 
 __all__ = [
@@ -42,7 +46,11 @@ __all__ = [
     "evaluate_model",
     "load",
     "load_config",
+    "metrics_from_file",
+    "read_tickets",
+    "report_file",
     "train_model",
+    "write_back",
 ]
 
 

@@ -10,10 +10,12 @@ import argparse
 import signal
 import sys
 import threading
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import __version__
-from .errors import TriageError
+from .errors import TriageError, TriageWarning
 
 EXAMPLES = """examples:
   triage score data/sample_tickets.csv -o out/scored.csv
@@ -27,6 +29,9 @@ EXAMPLES = """examples:
   triage train history.csv --out models/mine
   triage evaluate models/mine history.csv --report out/eval
   triage backtest outcomes.csv --model models/mine
+  triage score zendesk_export.json -o updates.jsonl --format zendesk
+  triage metrics helpdesk_history.csv
+  triage report out/scored.csv -o out/report.html
 """
 
 
@@ -64,10 +69,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     score.add_argument("input", type=Path, metavar="INPUT", help="ticket export: .csv, .tsv, .jsonl, .json, .parquet or a folder of Parquet files")
     score.add_argument("-o", "--output", type=Path, metavar="OUTPUT", help="scored file to write (default: INPUT with .scored before the extension)")
+    score.add_argument(
+        "--format", choices=("zendesk", "freshdesk"),
+        help="write OUTPUT as a bulk update for that helpdesk instead of a scored table: Zendesk JSON Lines (one update_many "
+        "request body of at most 100 tickets a line), or Freshdesk CSV (Ticket ID, Priority, Priority value, Group, Group ID, "
+        "Tags, Private note) for an API script; default OUTPUT: INPUT.zendesk.jsonl / INPUT.freshdesk.csv",
+    )
     _add_engine_options(score)
     _add_reading_options(score)
     score.add_argument("--no-progress", action="store_true", help="do not show the progress bar")
     score.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    score.add_argument(
+        "--resume", action="store_true",
+        help="make the run resumable: finished chunks are kept in OUTPUT.partial/, and running the same command "
+        "again after an interruption (Ctrl-C, a killed process) continues where it stopped",
+    )
     score.set_defaults(run=run_score)
 
     explain = commands.add_parser(
@@ -150,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="retrain the priority and tier classifier on a team's labelled export",
         description=(
             "Audit LABELLED_EXPORT, then train the priority and tier classifiers on it (class-weighted, calibrated, "
-            "validated on the latest 20 %% by creation time, or a stable hash split without timestamps) and write a "
+            "validated on the latest 20 % by creation time, or a stable hash split without timestamps) and write a "
             "model folder that `triage score --model DIR` and triage.load(DIR) read. Refuses on a NO-GO audit unless --force."
         ),
         epilog="example:\n  triage train history.csv --out models/mine --tier-from queue",
@@ -181,6 +197,49 @@ def build_parser() -> argparse.ArgumentParser:
     _add_label_options(evaluate)
     evaluate.set_defaults(run=run_evaluate)
 
+    tune = commands.add_parser(
+        "train-sentiment",
+        help="fine-tune the sentiment model (LoRA adapter + head) on a labelled CSV",
+        description=(
+            "Fine-tune the encoder for negative / neutral / positive on LABELLED_CSV with low-rank adapters, holding out "
+            "20 % of the rows (by a hash of --id-column, or of the text) for evaluation and 10 % more to choose the "
+            "training length. Writes a model folder with the base model's classifier; retrain the classifier on it "
+            "with `triage train EXPORT --base-model DIR` afterwards, as fine-tuning changes the embedding it reads."
+        ),
+        epilog=(
+            "example:\n  triage train-sentiment ../shared/data/airline_sentiment/tweets.csv --out models/sentiment-ft \\\n"
+            "      --text-column text --label-column airline_sentiment --id-column tweet_id"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    tune.add_argument("input", type=Path, metavar="LABELLED_CSV", help="CSV with a text column and a negative/neutral/positive label column")
+    tune.add_argument("--out", type=Path, required=True, metavar="DIR", help="model folder to write")
+    tune.add_argument("--base-model", type=Path, metavar="DIR", help="model whose classifier is carried over (default: models/default)")
+    _add_sentiment_data_options(tune)
+    tune.add_argument("--epochs", type=int, default=4, metavar="N", help="passes over the training rows (default: 4; the best on validation is kept)")
+    tune.add_argument("--rank", type=int, default=16, metavar="R", help="LoRA rank (default: 16)")
+    tune.add_argument("--learning-rate", type=float, default=5e-4, metavar="LR", help="peak learning rate (default: 5e-4)")
+    tune.add_argument("--max-rows", type=int, metavar="N", help="train on the first N training rows only (quick trials)")
+    tune.set_defaults(run=run_train_sentiment)
+
+    judge = commands.add_parser(
+        "evaluate-sentiment",
+        help="accuracy, macro-F1, calibration and the angry threshold of a sentiment model on held-out labelled text",
+        description=(
+            "Score the held-out 20 % of LABELLED_CSV (the rows train-sentiment never trains on) through the scoring path "
+            "and print accuracy, macro-F1, per-class figures, the confusion matrix, expected calibration error, the "
+            "precision and recall of the angry threshold, and a TF-IDF + logistic regression baseline."
+        ),
+        epilog="example:\n  triage evaluate-sentiment ../shared/data/airline_sentiment/tweets.csv --json out/sentiment.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    judge.add_argument("input", type=Path, metavar="LABELLED_CSV", help="CSV with a text column and a label column")
+    judge.add_argument("--model", type=Path, metavar="DIR", help="model folder (default: the shipped models/default)")
+    _add_sentiment_data_options(judge)
+    judge.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
+    judge.add_argument("--no-baseline", action="store_true", help="skip the TF-IDF baseline")
+    judge.set_defaults(run=run_evaluate_sentiment)
+
     backtest = commands.add_parser(
         "backtest",
         help="replay an export with known outcomes: what triage would have escalated against what was",
@@ -199,8 +258,76 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--config", type=Path, metavar="FILE", help="policy configuration (TOML)")
     backtest.add_argument("--model", type=Path, metavar="DIR", help="model folder (default: the shipped models/default)")
     backtest.add_argument("--column", action="append", default=[], metavar="FIELD=COLUMN", help="use COLUMN for triage FIELD; repeatable")
+    _add_source_option(backtest)
     backtest.set_defaults(run=run_backtest)
+
+    metrics = commands.add_parser(
+        "metrics",
+        help="the escalation metrics of an export with history (or of a scored file)",
+        description=(
+            "Measure INPUT against the escalation policy's metrics: escalation rate per tier, time from creation to "
+            "escalation, resolution time after escalation, escalation-to-resolution ratio, CSAT after escalation and "
+            "first-contact resolution per tier. Escalations come from an escalated / escalated_at column, escalation "
+            "tags, Zendesk group stations, or triage's own decisions in a scored file (docs/metrics.md)."
+        ),
+        epilog="examples:\n  triage metrics zendesk_export.jsonl\n  triage metrics out/scored.csv --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    metrics.add_argument("input", type=Path, metavar="INPUT", help="export with history, or a file scored by triage")
+    metrics.add_argument("--json", action="store_true", help="print the figures as JSON instead of a table")
+    metrics.add_argument("--calendar", metavar="NAME", help="count hours on this calendar of the config (default: [sla_clock] calendar, 'always' = calendar hours)")
+    _add_file_options(metrics)
+    metrics.set_defaults(run=run_metrics)
+
+    report = commands.add_parser(
+        "report",
+        help="one self-contained HTML page about a scored file",
+        description=(
+            "Write an HTML page about SCORED (a file written by triage score): priorities and tiers, the rules behind "
+            "the decisions, SLA risk, sentiment over time, the escalation metrics and the tickets to review first. "
+            "The page holds its charts and styles inline and loads nothing from the network."
+        ),
+        epilog="example:\n  triage report out/scored.csv -o out/report.html",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    report.add_argument("input", type=Path, metavar="SCORED", help="file written by triage score")
+    report.add_argument("-o", "--output", type=Path, metavar="HTML", help="page to write (default: SCORED with .report.html)")
+    report.add_argument("--title", help="heading of the page (default: 'Ticket triage report: FILE')")
+    report.add_argument("--review-rows", type=int, default=50, metavar="N", help="tickets listed under 'Review first' (default: 50)")
+    report.add_argument("--calendar", metavar="NAME", help="calendar for the metrics' hours (default: [sla_clock] calendar)")
+    _add_file_options(report)
+    report.set_defaults(run=run_report)
     return parser
+
+
+def _add_source_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--source", choices=("auto", "zendesk", "freshdesk", "generic"), default="auto",
+        help="which helpdesk wrote INPUT: Zendesk JSON / JSON Lines / CSV, Freshdesk CSV, or a generic table with "
+        "a column mapping (default: auto, from the file's content)",
+    )
+
+
+def _add_file_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--config", type=Path, metavar="FILE", help="configuration (TOML): [columns], [sla_clock], [writeback.groups]")
+    command.add_argument("--column", action="append", default=[], metavar="FIELD=COLUMN", help="use COLUMN for triage FIELD; repeatable")
+    _add_source_option(command)
+    command.add_argument("--encoding", default="utf-8-sig", help="text encoding of CSV / JSON input (default: UTF-8, with or without BOM)")
+
+
+def _add_sentiment_data_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--text-column", default="text", metavar="COLUMN", help="column holding the text (default: text)")
+    command.add_argument("--label-column", default="airline_sentiment", metavar="COLUMN", help="label column (default: airline_sentiment)")
+    command.add_argument(
+        "--id-column", default="tweet_id", metavar="COLUMN", help="stable row key for the split (default: tweet_id; 'none' to hash the text)"
+    )
+
+
+def _sentiment_data(args: argparse.Namespace):
+    from .sentiment_tuning import read_labelled_sentiment
+
+    key = None if args.id_column.lower() == "none" else args.id_column
+    return read_labelled_sentiment(args.input, args.text_column, args.label_column, key)
 
 
 def _add_label_options(command: argparse.ArgumentParser) -> None:
@@ -212,6 +339,7 @@ def _add_label_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--time-column", metavar="COLUMN", help="creation time for the time split (default: created_at, created, ...)")
     command.add_argument("--language", metavar="CODE", help="keep only rows whose language column is CODE, e.g. en")
     command.add_argument("--column", action="append", default=[], metavar="FIELD=COLUMN", help="use COLUMN for triage FIELD (text, subject, ...); repeatable")
+    _add_source_option(command)
 
 
 def _add_engine_options(command: argparse.ArgumentParser) -> None:
@@ -230,6 +358,20 @@ def _add_reading_options(command: argparse.ArgumentParser) -> None:
     )
     command.add_argument("--chunk-rows", type=int, default=2000, metavar="N", help="rows read and scored at a time (default: 2000)")
     command.add_argument("--encoding", default="utf-8-sig", help="text encoding of CSV / JSON input (default: UTF-8, with or without BOM)")
+    _add_source_option(command)
+
+
+@contextmanager
+def _adapted_input(args: argparse.Namespace, config_columns=None, columns=None, announce: bool = True, quiet: bool = False):
+    """Open args.input through the helpdesk adapters; yields the path the readers read (the input,
+    or its flattened copy) and the column mapping: the adapter's, then the config's, then --column.
+    ``announce``: say how the input is read (``quiet``: only its warnings, which -q still shows)."""
+    from .adapters import open_source
+
+    with open_source(args.input, getattr(args, "source", "auto"), getattr(args, "encoding", "utf-8-sig"), getattr(args, "chunk_rows", 2000)) as opened:
+        if announce:
+            opened.announce(quiet=quiet)
+        yield opened.path, opened.mapping(config_columns, columns)
 
 
 def _print_error(message: str) -> None:
@@ -252,40 +394,106 @@ class _WarningPrinter:
             print(f"triage: warning: {self.count - self.limit} more warning(s) not shown", file=sys.stderr)
 
 
-def _engine_and_columns(args: argparse.Namespace):
+def _engine_and_columns(args: argparse.Namespace, config=None):
     from .engine import load
 
     if args.chunk_rows < 1:
         raise TriageError(f"--chunk-rows must be 1 or more; got {args.chunk_rows}.")
     columns = _column_mapping(args.column)
-    return load(args.model, args.config), columns
+    return load(args.model, config if config is not None else args.config), columns
 
 
-def _score_to(args: argparse.Namespace, output: Path, quiet: bool, progress: bool, on_chunk=None):
-    from .batch import score_file
+def _score_to(args: argparse.Namespace, output: Path, quiet: bool, progress: bool, on_chunk=None, resume: bool = False, config=None):
+    from .batch import default_output_path, score_file
 
-    engine, columns = _engine_and_columns(args)
+    engine, columns = _engine_and_columns(args, config)
     printer = _WarningPrinter(quiet)
-    summary = score_file(
-        engine,
-        args.input,
-        output,
-        columns=columns,
-        chunk_rows=args.chunk_rows,
-        encoding=args.encoding,
-        progress=progress and sys.stderr.isatty(),
-        on_warning=printer,
-        on_chunk=None if on_chunk is None else (lambda scored: on_chunk(engine, columns, scored)),
-        as_of=args.as_of,
-    )
+    output = output or default_output_path(args.input)
+    with _adapted_input(args, engine.config.columns, columns, quiet=quiet) as (path, columns):
+        summary = score_file(
+            engine,
+            path,
+            output,
+            columns=columns,
+            chunk_rows=args.chunk_rows,
+            encoding=args.encoding,
+            progress=progress and sys.stderr.isatty(),
+            on_warning=printer,
+            on_chunk=None if on_chunk is None else (lambda scored: on_chunk(engine, columns, scored)),
+            as_of=args.as_of,
+            resume=resume,
+            source_path=args.input,
+        )
     printer.finish()
     return summary
 
 
 def run_score(args: argparse.Namespace) -> int:
-    summary = _score_to(args, args.output, args.quiet, progress=not (args.no_progress or args.quiet))
+    if args.resume and args.format:
+        raise TriageError("--resume keeps a scored table's chunks; it does not combine with --format. Score to a table with --resume first.")
+    if args.format:
+        return run_score_writeback(args)
+    try:
+        summary = _score_to(args, args.output, args.quiet, progress=not (args.no_progress or args.quiet), resume=args.resume)
+    except KeyboardInterrupt:
+        if not args.resume:
+            raise
+        from .batch import default_output_path
+        from .resume import work_folder
+
+        folder = work_folder(args.output or default_output_path(args.input))
+        _print_error(f"interrupted; the chunks scored so far are kept in {folder}; run the same command again to continue")
+        return 130
     if not args.quiet:
         print("\n".join(summary.lines()))
+    return 0
+
+
+def run_score_writeback(args: argparse.Namespace) -> int:
+    """``triage score --format zendesk|freshdesk``: score, then write the helpdesk's bulk-update file."""
+    import tempfile
+
+    from .columns import resolve_columns
+    from .config import load_config
+    from .writeback import WritebackWriter, check_helpdesk_ids, default_writeback_path
+
+    config = load_config(args.config)  # read once: the engine below gets this same object
+    output = args.output or default_writeback_path(args.input, args.format)
+    # Ids that no helpdesk can take stop the run here, before the model loads.
+    check_helpdesk_ids(args.input, args.source, {**config.columns, **_column_mapping(args.column)}, args.encoding, max(args.chunk_rows, 1))
+    with tempfile.TemporaryDirectory(prefix="triage-score-") as scratch, WritebackWriter(output, args.format, config) as writer:
+
+        def on_chunk(engine, columns, scored):
+            fields = resolve_columns(list(scored.columns), columns, require_text=False, records=True)
+            writer.write(scored, fields.get("ticket_id"), fields.get("tags"), fields.get("status"))
+
+        summary = _score_to(
+            args, Path(scratch) / "scored.parquet", args.quiet, progress=not (args.no_progress or args.quiet), on_chunk=on_chunk, config=config
+        )
+    summary.output, summary.rows_written = output, writer.rows
+    if not args.quiet:
+        print("\n".join(summary.lines()))
+        print(f"write-back    {writer.result().line()}")
+    return 0
+
+
+def run_metrics(args: argparse.Namespace) -> int:
+    import json
+
+    from .metrics import metrics_from_file
+
+    result = metrics_from_file(args.input, args.config, _column_mapping(args.column), args.source, args.calendar, args.encoding)
+    print(json.dumps(result.to_dict(), indent=2) if args.json else "\n".join(result.lines()))
+    return 0
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from .report import report_file
+
+    path, data = report_file(
+        args.input, args.output, args.config, _column_mapping(args.column), args.source, args.title, args.review_rows, args.calendar, args.encoding
+    )
+    print(f"report of {data.tickets} tickets ({len(data.charts)} charts, {data.review_total} to review) written to {path}")
     return 0
 
 
@@ -295,23 +503,24 @@ def run_explain(args: argparse.Namespace) -> int:
     from .tables import read_chunks
 
     engine, columns = _engine_and_columns(args)
-    contacts = history_contact_counts(engine, args.input, columns, args.chunk_rows, args.encoding)
-    offset, rows_seen, sample_ids = 0, 0, []
-    for chunk in read_chunks(args.input, chunk_rows=args.chunk_rows, encoding=args.encoding):
-        id_column = engine.resolve_columns(list(chunk.columns), columns).get("ticket_id")
-        if id_column is None:
-            raise TriageError(f"'{args.input}' has no ticket id column; map one with --column ticket_id=COLUMN.")
-        ids = [ticket_id_text(v) for v in chunk[id_column]]
-        sample_ids.extend(ids[: max(0, 3 - len(sample_ids))])
-        matches = [i for i, tid in enumerate(ids) if tid == args.ticket_id]
-        if matches:
-            counts = None if contacts is None else contacts[offset : offset + len(chunk)][matches]
-            scored = engine.score_frame(chunk.iloc[matches].reset_index(drop=True), columns, contact_counts=counts, as_of=args.as_of)
-            for _, row in scored.iterrows():
-                print(_explanation(args.ticket_id, row, engine))
-            return 0
-        offset += len(chunk)
-        rows_seen += len(chunk)
+    with _adapted_input(args, engine.config.columns, columns) as (path, columns):
+        contacts = history_contact_counts(engine, path, columns, args.chunk_rows, args.encoding)
+        offset, rows_seen, sample_ids = 0, 0, []
+        for chunk in read_chunks(path, chunk_rows=args.chunk_rows, encoding=args.encoding):
+            id_column = engine.resolve_columns(list(chunk.columns), columns).get("ticket_id")
+            if id_column is None:
+                raise TriageError(f"'{args.input}' has no ticket id column; map one with --column ticket_id=COLUMN.")
+            ids = [ticket_id_text(v) for v in chunk[id_column]]
+            sample_ids.extend(ids[: max(0, 3 - len(sample_ids))])
+            matches = [i for i, tid in enumerate(ids) if tid == args.ticket_id]
+            if matches:
+                counts = None if contacts is None else contacts[offset : offset + len(chunk)][matches]
+                scored = engine.score_frame(chunk.iloc[matches].reset_index(drop=True), columns, contact_counts=counts, as_of=args.as_of)
+                for _, row in scored.iterrows():
+                    print(_explanation(args.ticket_id, row, engine))
+                return 0
+            offset += len(chunk)
+            rows_seen += len(chunk)
     raise TriageError(
         f"Ticket '{args.ticket_id}' is not in '{args.input}' ({rows_seen} rows; ids look like {', '.join(sample_ids)})."
     )
@@ -417,8 +626,10 @@ def _data_audit(args: argparse.Namespace, min_class_count: int = 30):
 
     if min_class_count < 1:
         raise TriageError(f"--min-class-count must be 1 or more; got {min_class_count}.")
-    frame = read_export(args.input, args.language)
-    return audit_export(frame, load_config(args.config), _label_options(args), _column_mapping(args.column), AuditSettings(min_class_count=min_class_count))
+    config = load_config(args.config)
+    with _adapted_input(args, config.columns, _column_mapping(args.column)) as (path, columns):
+        frame = read_export(path, args.language)
+    return audit_export(frame, config, _label_options(args), columns, AuditSettings(min_class_count=min_class_count))
 
 
 def run_audit_data(args: argparse.Namespace) -> int:
@@ -436,15 +647,18 @@ def run_train(args: argparse.Namespace) -> int:
         if not args.force:
             raise TriageError(f"Data audit of '{args.input}' says NO-GO; fix the export, or pass --force to train anyway.")
         print("--force given: training despite NO-GO")
-    settings = TrainSettings(
-        base_model=None if args.base_model is None else str(args.base_model),
-        config=None if args.config is None else str(args.config),
-        columns=_column_mapping(args.column),
-        labels=_label_options(args),
-        filter_language=args.language,
-        search=not args.quick,
-    )
-    manifest = train_model(args.input, args.out, settings, log=print)
+    from .config import load_config
+
+    with _adapted_input(args, load_config(args.config).columns, _column_mapping(args.column), announce=False) as (path, columns):
+        settings = TrainSettings(
+            base_model=None if args.base_model is None else str(args.base_model),
+            config=None if args.config is None else str(args.config),
+            columns=columns,
+            labels=_label_options(args),
+            filter_language=args.language,
+            search=not args.quick,
+        )
+        manifest = train_model(path, args.out, settings, log=print)
     print()
     for target in manifest["classifier"]["training_data"]["targets_trained"]:
         m = manifest["classifier"]["metrics"][target]
@@ -457,9 +671,11 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
+    from .config import load_config
     from .evaluation import evaluate_model, write_report
 
-    evaluation = evaluate_model(args.model, args.input, args.config, _label_options(args), _column_mapping(args.column), args.language)
+    with _adapted_input(args, load_config(args.config).columns, _column_mapping(args.column)) as (path, columns):
+        evaluation = evaluate_model(args.model, path, args.config, _label_options(args), columns, args.language)
     print("\n".join(evaluation.lines()))
     report = args.report or args.model / "evaluation"
     written = write_report(evaluation, report)
@@ -467,12 +683,48 @@ def run_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_train_sentiment(args: argparse.Namespace) -> int:
+    from .lora import LoraSettings
+    from .sentiment_tuning import TuningSettings, train_sentiment_model, write_sentiment_model
+
+    data = _sentiment_data(args)
+    if args.max_rows:
+        data = data.limit_training(args.max_rows)
+    settings = TuningSettings(epochs=args.epochs, learning_rate=args.learning_rate, lora=LoraSettings(rank=args.rank, alpha=2.0 * args.rank))
+    print(f"fine-tuning on {int(data.train.sum())} rows, choosing the epoch on {int(data.validation.sum())}")
+    parts = train_sentiment_model(data, args.out, settings, log=print)
+    write_sentiment_model(args.base_model, args.out, parts)
+    print(f"wrote {args.out}; measure it with `triage evaluate-sentiment {args.input} --model {args.out}`")
+    return 0
+
+
+def run_evaluate_sentiment(args: argparse.Namespace) -> int:
+    import json
+
+    from .encoder import EncoderSettings, TextEncoder
+    from .model import ModelBundle
+    from .sentiment_eval import evaluate_sentiment, format_report
+
+    data = _sentiment_data(args)
+    bundle = ModelBundle.load(args.model)
+    settings = EncoderSettings(**bundle.manifest.get("encoder", {}).get("settings", {}))
+    encoder = TextEncoder(settings=settings, adapter=bundle.encoder_adapter)
+    report = evaluate_sentiment(data, encoder, bundle.sentiment_head, baselines=not args.no_baseline)
+    print(format_report(report))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
 def run_backtest(args: argparse.Namespace) -> int:
     import json
 
     from .backtest import backtest_export
+    from .config import load_config
 
-    result = backtest_export(args.input, args.model, args.config, _column_mapping(args.column), args.outcome, args.escalated_at)
+    with _adapted_input(args, load_config(args.config).columns, _column_mapping(args.column)) as (path, columns):
+        result = backtest_export(path, args.model, args.config, columns, args.outcome, args.escalated_at)
     print("\n".join(result.lines()))
     if args.json:
         args.json.write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
@@ -491,7 +743,10 @@ def main(argv: list[str] | None = None) -> int:
     # A killed run (SIGTERM) unwinds like Ctrl-C, so the partial output file is removed.
     previous = signal.signal(signal.SIGTERM, _raise_interrupt) if threading.current_thread() is threading.main_thread() else None
     try:
-        return args.run(args)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", TriageWarning)
+            warnings.showwarning = _show_warning
+            return args.run(args)
     except (TriageError, argparse.ArgumentTypeError) as exc:
         _print_error(str(exc))
         return 2
@@ -508,6 +763,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def _raise_interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A TriageWarning (odd input, the run goes on) as one 'triage: warning:' line; others as Python shows them."""
+    if issubclass(category, TriageWarning):
+        print(f"triage: warning: {message}", file=sys.stderr)
+    else:
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
 
 
 if __name__ == "__main__":

@@ -28,26 +28,53 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "ticket_body", "comment", "comments", "content", "customer_complaint", "complaint", "question",
     ),
     "subject": ("subject", "ticket_subject", "title", "summary", "topic"),
-    "contact_count": ("contact_count", "contacts", "contact_number", "num_contacts", "number_of_contacts", "times_contacted", "reopens"),
+    "language": ("language", "lang", "locale", "ticket_language", "language_code"),
+    "contact_count": ("contact_count", "contacts", "contact_number", "num_contacts", "number_of_contacts", "times_contacted"),
     "customer_tier": ("customer_tier", "customer_segment", "segment", "plan", "account_tier", "requester_tier", "organization_tier", "organisation_tier"),
     "is_vip": ("is_vip", "vip", "vip_flag", "requester_vip"),
     "ltv": ("ltv", "lifetime_value", "customer_lifetime_value", "clv", "customer_value", "requester_ltv", "requester_value", "account_value"),
     "revenue_impact": ("revenue_impact", "revenue_at_risk", "arr_at_risk", "impact_value", "deal_value", "requester_revenue_impact"),
     "created_at": ("created_at", "created", "created_time", "creation_date", "date_created", "opened_at", "tweet_created", "timestamp"),
     # Used to count contacts from history when the export has no contact count.
-    "requester": ("requester", "requester_id", "requester_email", "customer_id", "customer_email", "author_id", "user_id", "email", "from"),
+    "requester": (
+        "requester", "requester_id", "requester_email", "customer_id", "customer_email", "author_id", "user_id", "email", "from",
+        "contact_id",
+    ),
     "thread_id": ("thread_id", "thread", "conversation_id", "conversation"),
     "reply_to": ("reply_to", "in_reply_to", "in_response_to", "in_response_to_tweet_id", "parent_id"),
     # Read by the SLA clock.
     "status": ("status", "ticket_status", "state"),
-    "first_response_at": ("first_response_at", "first_responded_at", "first_reply_at", "first_replied_at"),
-    "resolved_at": ("resolved_at", "solved_at", "closed_at", "resolved", "solved"),
-    "updated_at": ("updated_at", "updated", "last_updated", "status_changed_at", "modified_at"),
+    "first_response_at": ("first_response_at", "first_responded_at", "first_reply_at", "first_replied_at", "initial_response_time"),
+    "resolved_at": ("resolved_at", "solved_at", "closed_at", "resolved", "solved", "resolved_time", "closed_time"),
+    "updated_at": ("updated_at", "updated", "last_updated", "status_changed_at", "modified_at", "last_update_time"),
     "team": ("team", "group", "group_name", "assigned_group", "assignee_group", "support_team"),
     # Read by the hand-off documents.
-    "customer_name": ("customer_name", "requester_name", "contact_name", "customer", "name", "organization", "organisation", "company", "account_name"),
+    "customer_name": (
+        "customer_name", "requester_name", "contact_name", "customer", "name", "organization", "organisation", "company", "account_name",
+        "full_name", "company_name", "organization_name", "organisation_name",
+    ),
     "tried": ("actions_taken", "steps_taken", "troubleshooting", "tried", "agent_notes", "internal_notes", "notes"),
     "resolution": ("resolution", "resolution_notes", "solution"),
+}
+
+# How a ticket was handled: read by the helpdesk adapters, the metrics and the report, never by
+# scoring (``resolve_columns(..., records=True)``), so labels and outcomes stay out of the inputs.
+RECORD_ALIASES: dict[str, tuple[str, ...]] = {
+    "tags": ("tags", "ticket_tags", "tag", "labels"),
+    "satisfaction": (
+        "satisfaction", "satisfaction_score", "satisfaction_rating", "satisfaction_survey", "customer_satisfaction_rating",
+        "csat", "csat_score",
+    ),
+    "escalated": ("escalated", "was_escalated", "is_escalated", "escalation"),
+    "escalated_at": ("escalated_at", "escalation_time", "escalated_time", "escalation_date"),
+    "support_tier": ("support_tier", "escalation_tier", "assigned_tier", "ticket_tier", "input_tier"),
+    "agent_replies": ("agent_replies", "replies", "agent_interactions"),
+    "group_stations": ("group_stations",),
+    # Zendesk's reopen count (the adapters also write it as contact_count = reopens + 1).
+    "reopens": ("reopens", "times_reopened"),
+    # Where a ticket started, for escalation rates per tier: a tier, or a group mapped to a tier.
+    "initial_tier": ("initial_tier", "start_tier", "starting_tier", "first_tier", "original_tier", "opening_tier"),
+    "initial_team": ("initial_group", "first_group", "original_group", "initial_team", "first_team", "initial_queue", "original_queue"),
 }
 
 _TRUE = {"1", "true", "yes", "y", "t", "vip"}
@@ -60,17 +87,24 @@ def normalise_name(name: object) -> str:
     return re.sub(r"[\s\-./]+", "_", text)
 
 
-def resolve_columns(columns: list[str], mapping: Mapping[str, str] | None = None) -> dict[str, str]:
+def resolve_columns(
+    columns: list[str], mapping: Mapping[str, str] | None = None, require_text: bool = True, records: bool = False
+) -> dict[str, str]:
     """Map canonical names to the frame's column names.
 
     ``mapping`` (canonical -> column) wins over detection; a mapped column that is absent is an error.
+    ``require_text=False`` and ``records=True`` (also find :data:`RECORD_ALIASES` fields) are for
+    readers that do not score: metrics, the report, write-back round trips.
     """
     mapping = dict(mapping or {})
-    unknown = set(mapping) - set(ALIASES)
+    unknown = set(mapping) - set(ALIASES) - set(RECORD_ALIASES)
     if unknown:
         raise InputError(
-            f"Column mapping names unknown field(s) {sorted(unknown)}; triage's fields are {sorted(ALIASES)}."
+            f"Column mapping names unknown field(s) {sorted(unknown)}; triage's fields are {sorted({**ALIASES, **RECORD_ALIASES})}."
         )
+    if not records:
+        mapping = {field: column for field, column in mapping.items() if field in ALIASES}
+    tables = {**ALIASES, **RECORD_ALIASES} if records else ALIASES
     by_normal = {}
     for column in columns:
         by_normal.setdefault(normalise_name(column), column)
@@ -82,7 +116,7 @@ def resolve_columns(columns: list[str], mapping: Mapping[str, str] | None = None
             )
         found[canonical] = given
     taken = set(found.values())
-    for canonical, aliases in ALIASES.items():
+    for canonical, aliases in tables.items():
         if canonical in found:
             continue
         for alias in aliases:
@@ -91,7 +125,7 @@ def resolve_columns(columns: list[str], mapping: Mapping[str, str] | None = None
                 found[canonical] = column
                 taken.add(column)
                 break
-    if "text" not in found:
+    if "text" not in found and require_text:
         raise MissingColumnError(
             "Missing text/description column: none of the accepted names ("
             + ", ".join(ALIASES["text"])
@@ -168,6 +202,7 @@ class PreparedTickets:
     ltv: np.ndarray
     revenue_impact: np.ndarray
     problems: list[list[str]] = field(default_factory=list)  # per-row notes on unreadable values
+    languages: list[str] = field(default_factory=list)  # as the export declares them; "" when not given
 
 
 def text_value(value: object) -> str:
@@ -221,6 +256,7 @@ def prepare(frame: pd.DataFrame, found: Mapping[str, str]) -> PreparedTickets:
         ltv=np.asarray(parsed("ltv", parse_money, "an amount"), dtype=float),
         revenue_impact=np.asarray(parsed("revenue_impact", parse_money, "an amount"), dtype=float),
         problems=problems,
+        languages=[text_value(v).strip() for v in column("language")],
     )
 
 

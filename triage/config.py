@@ -29,6 +29,9 @@ _OPEN_SECTIONS = (
     "calendars.",
     "sla_clock.customer_tier_calendars.",
     "sla_clock.team_calendars.",
+    "writeback.groups.",
+    "writeback.zendesk_group_ids.",
+    "writeback.freshdesk_group_ids.",
 )
 
 
@@ -102,6 +105,24 @@ class SlaClockSettings:
 
 
 @dataclass(frozen=True)
+class WritebackSettings:
+    """How scored tickets are written back to a helpdesk (``triage score --format``)."""
+
+    groups: Mapping[int, str] = field(default_factory=dict)  # tier -> group name; unset tiers use "Tier N <tier name>"
+    zendesk_group_ids: Mapping[int, int] = field(default_factory=dict)  # tier -> Zendesk group_id
+    freshdesk_group_ids: Mapping[int, int] = field(default_factory=dict)  # tier -> Freshdesk group_id
+    tag_prefix: str = "triage_"
+    zendesk_tags_field: str = "additional_tags"  # "additional_tags" keeps a ticket's tags, "tags" replaces them
+    note: bool = True  # add the reasons as a private note
+
+    def __post_init__(self) -> None:
+        if self.zendesk_tags_field not in ("additional_tags", "tags"):
+            raise ConfigError(f"writeback.zendesk_tags_field must be 'additional_tags' or 'tags'; got {self.zendesk_tags_field!r}.")
+        if not self.tag_prefix or not all(c.isalnum() or c in "_-" for c in self.tag_prefix):
+            raise ConfigError(f"writeback.tag_prefix must be letters, digits, '_' or '-' (a helpdesk tag has no spaces); got {self.tag_prefix!r}.")
+
+
+@dataclass(frozen=True)
 class OrganisationProfile:
     company: str = ""
     product: str = ""
@@ -124,6 +145,7 @@ class Config:
     columns: Mapping[str, str] = field(default_factory=dict)
     queue_tiers: Mapping[str, int] = field(default_factory=dict)
     organisation: OrganisationProfile = field(default_factory=OrganisationProfile)
+    writeback: WritebackSettings = field(default_factory=WritebackSettings)
     templates_dir: Path | None = None
     mask_personal_data: bool = True
     source: str = "built-in defaults"
@@ -134,6 +156,13 @@ class Config:
 
     def is_vip_tier(self, tier: str) -> bool:
         return tier.strip().casefold() in {name.casefold() for name in self.vip_tiers}
+
+    def group_for_tier(self, tier: int) -> str:
+        """The helpdesk group a tier's tickets go to: ``[writeback.groups]``, else "Tier N <tier name>"."""
+        if tier in self.writeback.groups:
+            return self.writeback.groups[tier]
+        name = self.tier_names.get(tier, "")
+        return f"Tier {tier} {name}".strip()
 
     def canonical_tier(self, tier: str) -> str:
         """A VIP tier as the config spells it ("enterprise " -> "Enterprise"); other tiers stripped."""
@@ -278,9 +307,39 @@ def _build(raw: dict[str, Any], source: str, base_dir: Path) -> Config:
         columns=MappingProxyType(dict(columns)),
         queue_tiers=MappingProxyType(dict(queue_tiers)),
         organisation=organisation,
+        writeback=_writeback(raw["writeback"]),
         templates_dir=templates_dir,
         mask_personal_data=handoff["mask_personal_data"],
         source=source,
+    )
+
+
+def _tier_table(table: Any, name: str, kind: type) -> dict[int, Any]:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{name} must be a table of tier = value; got {table!r}.")
+    out = {}
+    for key, value in table.items():
+        if not key.isdigit() or int(key) not in TIERS:
+            raise ConfigError(f"{name}.{key} is not a tier; expected tiers 1 to 4, e.g. {name}.3.")
+        if kind is int and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            helpdesk = "Freshdesk" if "freshdesk" in name else "Zendesk"
+            raise ConfigError(f"{name}.{key} must be a {helpdesk} group id (a whole number); got {value!r}.")
+        if kind is str and (not isinstance(value, str) or not value.strip()):
+            raise ConfigError(f"{name}.{key} must be a group name; got {value!r}.")
+        out[int(key)] = value.strip() if kind is str else value
+    return out
+
+
+def _writeback(raw: dict[str, Any]) -> WritebackSettings:
+    if not isinstance(raw.get("note"), bool):
+        raise ConfigError(f"writeback.note must be true or false; got {raw.get('note')!r}.")
+    return WritebackSettings(
+        groups=MappingProxyType(_tier_table(raw["groups"], "writeback.groups", str)),
+        zendesk_group_ids=MappingProxyType(_tier_table(raw["zendesk_group_ids"], "writeback.zendesk_group_ids", int)),
+        freshdesk_group_ids=MappingProxyType(_tier_table(raw["freshdesk_group_ids"], "writeback.freshdesk_group_ids", int)),
+        tag_prefix=_text(raw["tag_prefix"], "writeback.tag_prefix"),
+        zendesk_tags_field=_text(raw["zendesk_tags_field"], "writeback.zendesk_tags_field"),
+        note=raw["note"],
     )
 
 

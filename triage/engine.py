@@ -13,19 +13,25 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .classifier import propose
+from .classifier import feature_matrix, propose
 from .clocks import CLOCK_FIELDS, ClockInputs, ClockProblem, SlaStatus, sla_status
 from .columns import prepare, resolve_columns, text_value, warn_duplicate_ids
 from .config import Config, load_config
+from .dedupe import (
+    DEFAULT_CACHE_SIZE,
+    DedupingSignalExtractor,
+    WorkerStart,
+    available_cores,
+)
 from .encoder import EncoderSettings, TextEncoder
-from .errors import InputError, TriageWarning
+from .errors import InputError, TriageError, TriageWarning
 from .explain import describe_signals, top_signals
 from .history import count_contacts, history_applies, history_columns
 from .keywords import KeywordPattern, build_keyword_pipeline, hits_in_removed_text
 from .model import ModelBundle
 from .policy import TicketSignals, apply_policy
 from .sentiment import SENTIMENT_LABELS, SentimentHead
-from .signals import SignalExtractor, ticket_texts
+from .signals import ticket_texts
 from .sla import parse_timestamp
 
 OUTPUT_COLUMNS = (
@@ -34,6 +40,7 @@ OUTPUT_COLUMNS = (
     "escalate",
     "sentiment",
     "sentiment_label",
+    "language",
     "categories",
     "reasons",
     "confidence",
@@ -72,6 +79,7 @@ class TicketResult:
     model_tier: int
     sla: SlaStatus | None  # the ticket's SLA clock at the run's "as of" time, when it has a creation time
     text: str  # the cleaned text the models read
+    language: str = ""  # ISO 639-1 code, declared by the export or detected; "" for empty text
 
 
     def to_dict(self) -> dict[str, Any]:
@@ -103,14 +111,30 @@ class Engine:
     engine may be shared by the threads of a service.
     """
 
-    def __init__(self, model: ModelBundle, config: Config, encoder: TextEncoder | None = None):
+    def __init__(
+        self,
+        model: ModelBundle,
+        config: Config,
+        encoder: TextEncoder | None = None,
+        *,
+        workers: int | None = None,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+    ):
         self.model = model
         self.config = config
         encoder_settings = model.manifest.get("encoder", {}).get("settings", {})
-        self.encoder = encoder or TextEncoder(settings=EncoderSettings(**encoder_settings))
+        self.encoder = encoder or TextEncoder(settings=EncoderSettings(**encoder_settings), adapter=model.encoder_adapter)
+        # The transformer's worker threads start, and make their first pass through the model (a
+        # good part of a cold start), in the background while the keyword pipeline and the rest load.
+        starting = WorkerStart(self.encoder, workers or available_cores())
         extra_words = [KeywordPattern(category, word) for category, words in config.extra_words.items() for word in words]
         keyword_nlp = build_keyword_pipeline(config.extra_pattern_files, extra_words)
-        self.signals = SignalExtractor(self.encoder, model.sentiment_head, keyword_nlp, config)
+        languages = tuple(model.manifest.get("sentiment", {}).get("languages", ["en"]))
+        # Each distinct text is embedded once, on `workers` threads (default: one per core); the
+        # last `cache_size` texts' signals are kept (see triage.dedupe).
+        self.signals = DedupingSignalExtractor(
+            self.encoder, model.sentiment_head, keyword_nlp, config, languages, cache_size=cache_size, workers=workers, starting=starting
+        )
         self._lock = threading.Lock()
 
     def resolve_columns(self, names: list[str], columns: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -152,7 +176,7 @@ class Engine:
             tickets.contact_count = count_contacts(history_columns(frame, found), self.config.history)
             inferred = True
         clocks = clock_inputs(frame, found)
-        return _attach(frame, self._score(tickets, contacts_from_history=inferred, clocks=clocks, as_of=resolve_as_of(as_of)))
+        return _attach(frame, self._score(tickets, contacts_from_history=inferred, clocks=clocks, as_of=resolve_as_of(as_of)), found)
 
     def score_ticket(
         self, ticket: Mapping[str, Any], columns: Mapping[str, str] | None = None, *, as_of: datetime | str | None = None
@@ -164,6 +188,26 @@ class Engine:
         found = self.resolve_columns(list(frame.columns), columns)
         return self._score(prepare(frame, found), clocks=clock_inputs(frame, found), as_of=resolve_as_of(as_of))[0]
 
+    def prefetch(self, frame: pd.DataFrame, columns: Mapping[str, str] | None = None) -> None:
+        """Start embedding the texts of ``frame`` on the worker threads and return at once.
+
+        The ``score_frame`` call for the same rows then finds them done or under way. File scoring
+        prefetches the next chunk while it scores the current one, so the transformer keeps the
+        cores busy while the keyword matcher, the classifier and the rules run."""
+        try:
+            found = self.resolve_columns(list(frame.columns), columns)
+        except TriageError:
+            return  # scoring these rows reports the problem
+        text_fields = {name: found[name] for name in ("text", "subject") if name in found}
+        texts, _ = ticket_texts(prepare(frame, text_fields))
+        self.signals.prefetch(texts)
+
+    def cancel_prefetch(self) -> None:
+        """Forget prefetched texts that will not be scored (a run stopped early)."""
+        cancel = getattr(self.signals, "cancel_prefetch", None)
+        if cancel is not None:
+            cancel()
+
     def _score(
         self, tickets, contacts_from_history: bool = False, clocks: list[ClockInputs] | None = None, as_of: datetime | None = None
     ) -> list[TicketResult]:
@@ -171,12 +215,21 @@ class Engine:
             return []
         texts, cleaned = ticket_texts(tickets)
         with self._lock:
+            # The transformer starts on the worker threads; meanwhile the keyword matcher runs here
+            # (its hits are cached, so extract finds them), then extract waits for the embeddings.
+            self.signals.prefetch(texts)
+            if self.signals.cache_size:
+                self.signals.keywords(texts)
             signals = self.signals.extract(texts, tickets)
-            model_priorities, priority_confidence = propose(self.model.classifier["priority"], signals.features)
-            model_tiers, tier_confidence = propose(self.model.classifier["tier"], signals.features)
-            priority_signals = top_signals(self.model.classifier["priority"], signals.features, model_priorities)
-            tier_signals = top_signals(self.model.classifier["tier"], signals.features, model_tiers)
-        proba, hits, vip = signals.sentiment_proba, signals.hits, signals.vip
+            # Each classifier's features are computed once and read three times.
+            priority_model, tier_model = self.model.classifier["priority"], self.model.classifier["tier"]
+            priority_matrix = feature_matrix(priority_model, signals.features)
+            tier_matrix = feature_matrix(tier_model, signals.features)
+            model_priorities, priority_confidence = propose(priority_model, signals.features, priority_matrix)
+            model_tiers, tier_confidence = propose(tier_model, signals.features, tier_matrix)
+            priority_signals = top_signals(priority_model, signals.features, model_priorities, matrix=priority_matrix)
+            tier_signals = top_signals(tier_model, signals.features, model_tiers, matrix=tier_matrix)
+        proba, hits, vip, languages = signals.sentiment_proba, signals.hits, signals.vip, signals.languages
         scores = SentimentHead.score_from_proba(proba)
         results = []
         for i, text in enumerate(texts):
@@ -195,6 +248,8 @@ class Engine:
                 ltv=float(tickets.ltv[i]),
                 revenue_impact=float(tickets.revenue_impact[i]),
                 model_confidence=confidence,
+                language=languages[i].code,
+                language_supported=self.signals.supports(languages[i]),
             )
             outcome = apply_policy(ticket, model_priority, model_tier, self.config)
             sla = None
@@ -250,28 +305,33 @@ class Engine:
                     model_tier=model_tier,
                     sla=sla,
                     text=text,
+                    language=languages[i].code,
                 )
             )
         return results
 
 
-def _attach(frame: pd.DataFrame, results: list[TicketResult]) -> pd.DataFrame:
+def _attach(frame: pd.DataFrame, results: list[TicketResult], found: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The input columns, untouched and in order, then the decision columns."""
     out = frame.copy()
     clashes = [name for name in OUTPUT_COLUMNS if name in out.columns]
-    if clashes:
+    # A column triage reads as that very field (an export's `language`) is expected to come back
+    # as input_<name> beside triage's value; only other clashes are worth a warning.
+    surprising = [name for name in clashes if (found or {}).get(name) != name]
+    if surprising:
         warnings.warn(
-            f"Input already has column(s) {clashes}; kept as {[f'input_{c}' for c in clashes]} "
+            f"Input already has column(s) {surprising}; kept as {[f'input_{c}' for c in surprising]} "
             "so triage's decisions can use those names.",
             TriageWarning,
             stacklevel=3,
         )
-        out = out.rename(columns={c: f"input_{c}" for c in clashes})
+    out = out.rename(columns={c: f"input_{c}" for c in clashes})
     out["priority"] = [r.priority for r in results]
     out["tier"] = np.array([r.tier for r in results], dtype=np.int64)
     out["escalate"] = np.array([r.escalate for r in results], dtype=bool)
     out["sentiment"] = np.array([r.sentiment for r in results], dtype=float)
     out["sentiment_label"] = [r.sentiment_label for r in results]
+    out["language"] = [r.language for r in results]
     out["categories"] = [list(r.categories) for r in results]
     out["reasons"] = [list(r.reasons) for r in results]
     out["confidence"] = np.array([r.confidence for r in results], dtype=float)
@@ -321,15 +381,23 @@ def clock_inputs(frame: pd.DataFrame, found: Mapping[str, str]) -> list[ClockInp
     ]
 
 
-def load(path: str | Path | None = None, config: str | Path | Config | None = None) -> Engine:
+def load(
+    path: str | Path | None = None,
+    config: str | Path | Config | None = None,
+    *,
+    workers: int | None = None,
+    cache_size: int = DEFAULT_CACHE_SIZE,
+) -> Engine:
     """Load a triage engine.
 
     ``path`` is a model folder (default: the shipped ``models/default``); ``config`` a TOML policy
-    file or a :class:`Config` (default: the escalation policy's defaults).
+    file or a :class:`Config` (default: the escalation policy's defaults). ``workers`` threads run
+    the transformer (default: one per available core); the signals of the last ``cache_size``
+    distinct texts are kept, so repeated texts are embedded once (see :mod:`triage.dedupe`).
     """
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     settings = config if isinstance(config, Config) else load_config(config)
-    return Engine(ModelBundle.load(path), settings)
+    return Engine(ModelBundle.load(path), settings, workers=workers, cache_size=cache_size)

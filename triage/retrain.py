@@ -324,6 +324,9 @@ def train_model(
     base = engine.model.manifest
     out_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(engine.model.path / base["sentiment"]["file"], out_dir / SENTIMENT_FILE)
+    adapter = engine.model.encoder_adapter
+    if adapter is not None:
+        shutil.copyfile(adapter, out_dir / adapter.name)
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -335,6 +338,7 @@ def train_model(
         "classifier": {
             **classifier_manifest(classifier),
             "queue_tiers": dict(config.queue_tiers),
+            "encoder_adapter_sha256": file_sha256(adapter) if adapter is not None else None,
             "metrics": metrics,
             "training_data": {
                 "file": export.name,

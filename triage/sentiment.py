@@ -48,6 +48,27 @@ class SentimentHead(ClassifierMixin, BaseEstimator):
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
+    def text_proba(self, windows) -> np.ndarray:
+        """Per-text probabilities from the windows of long texts (a :class:`WindowEmbeddings`).
+
+        A text whose windows all read calm gets the token-weighted mean of its windows; a text
+        with any window that reads negative gets that most negative window, so an angry closing
+        paragraph is not averaged away by a long, neutral description before it.
+        """
+        window_proba = self.predict_proba(windows.vectors)
+        out = np.zeros((windows.n_texts, len(SENTIMENT_LABELS)), dtype=np.float32)
+        weights = np.maximum(windows.tokens, 1.0)[:, None]
+        np.add.at(out, windows.owners, window_proba * weights)
+        totals = np.zeros(windows.n_texts, dtype=np.float32)
+        np.add.at(totals, windows.owners, weights[:, 0])
+        out /= np.maximum(totals, 1.0)[:, None]
+        negative = window_proba.argmax(axis=1) == 0
+        score = self.score_from_proba(window_proba)
+        for owner in np.unique(windows.owners[negative]):
+            mine = np.flatnonzero((windows.owners == owner) & negative)
+            out[owner] = window_proba[mine[np.argmin(score[mine])]]
+        return out
+
     @staticmethod
     def score_from_proba(proba: np.ndarray) -> np.ndarray:
         return (proba[:, 2] - proba[:, 0]).astype(float)

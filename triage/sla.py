@@ -151,6 +151,11 @@ class BusinessCalendar:
         """True for a 24/7 desk (holidays may still close it)."""
         return all(day == _FULL_DAY for day in self.weekly)
 
+    @property
+    def around_the_clock(self) -> bool:
+        """True for a 24/7 desk with no holidays: its open time is plain calendar time."""
+        return self._always_open_no_holidays
+
     # ---- public arithmetic
 
     def open_seconds(self, start: datetime, end: datetime) -> float:

@@ -7,12 +7,14 @@ text exactly as written ("NA" stays "NA", ids keep their leading zeros); values 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
+from typing import Self
 
 import pandas as pd
 
@@ -160,17 +162,64 @@ def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
             yield table.to_pandas()
 
 
-def count_rows(path: str | Path) -> int | None:
-    """Rows in the file when that is cheap to know (Parquet metadata), else None."""
+def count_rows(path: str | Path, exact: bool = False, encoding: str = "utf-8-sig") -> int | None:
+    """Rows in the file, or None when not known.
+
+    Parquet says in its metadata. CSV and JSON Lines are counted only when ``exact`` is given (a
+    quick pass over the file, for a progress bar that shows the time left): CSV with Arrow's
+    multi-threaded parser on the first column only, so quoted line breaks count right; JSON Lines
+    by its non-blank lines. A file that pass cannot read gives None; reading it for real reports
+    the problem.
+    """
     path = Path(path)
-    if detect_format(path) != "parquet":
+    fmt = detect_format(path)
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            return sum(pq.ParquetFile(f).metadata.num_rows for f in _parquet_files(path))
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a damaged file
+            raise InputError(f"Cannot read the Parquet file(s) at '{path}': {exc}.") from None
+    if not exact or not path.is_file():
         return None
-    import pyarrow.parquet as pq
+    import csv
+
+    import pyarrow as pa
 
     try:
-        return sum(pq.ParquetFile(f).metadata.num_rows for f in _parquet_files(path))
-    except Exception as exc:  # pyarrow raises several types for a damaged file
-        raise InputError(f"Cannot read the Parquet file(s) at '{path}': {exc}.") from None
+        return _count_csv_rows(path, encoding) if fmt == "csv" else _count_json_lines(path)
+    except (OSError, ValueError, csv.Error, pa.ArrowException):  # the bar then shows no total
+        return None
+
+
+def _count_csv_rows(path: Path, encoding: str) -> int:
+    import csv
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    separator = "\t" if path.suffix.lower() == ".tsv" else ","
+    with open(path, encoding=encoding, newline="") as handle:
+        header = next(csv.reader(handle, delimiter=separator), None)
+    if not header:
+        return 0
+    utf8 = encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
+    reader = pacsv.open_csv(
+        path,
+        read_options=pacsv.ReadOptions(encoding="utf8" if utf8 else encoding, block_size=1 << 24, skip_rows=1, column_names=header),
+        parse_options=pacsv.ParseOptions(delimiter=separator, newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(include_columns=[header[0]], column_types={header[0]: pa.string()}),
+    )
+    return sum(batch.num_rows for batch in reader)
+
+
+def _count_json_lines(path: Path) -> int | None:
+    with open(path, "rb") as handle:
+        start = handle.read(64).lstrip()
+        if start.startswith((b"[", b"\xef\xbb\xbf[")):
+            return None  # a JSON array is read whole anyway
+        handle.seek(0)
+        return sum(1 for line in handle if line.strip())
 
 
 def read_chunks(path: str | Path, chunk_rows: int = 2000, encoding: str = "utf-8-sig") -> Iterator[pd.DataFrame]:
@@ -201,15 +250,52 @@ def _flatten_lists(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def output_format(path: str | Path) -> str:
+    """The format an output path names by its extension ("csv", "jsonl" or "parquet")."""
+    path = Path(path)
+    if path.suffix.lower() not in FORMATS:
+        raise InputError(f"Output '{path}' needs an extension that names its format: one of {', '.join(sorted(FORMATS))}.")
+    return FORMATS[path.suffix.lower()]
+
+
+def output_fragment(frame: pd.DataFrame, path: str | Path, header: bool):
+    """What a scored chunk adds to the output at ``path``: text for CSV and JSON Lines (starting
+    with the header line when ``header``), an Arrow table for Parquet."""
+    if output_format(path) == "parquet":
+        return arrow_fragment(frame)
+    return text_fragment(frame, path, header)
+
+
+def text_fragment(frame: pd.DataFrame, path: str | Path, header: bool) -> str:
+    """The text a chunk adds to a CSV, TSV or JSON Lines output (``header``: with the header line)."""
+    path = Path(path)
+    if FORMATS[path.suffix.lower()] == "csv":
+        sep = "\t" if path.suffix.lower() == ".tsv" else ","
+        return _flatten_lists(frame).to_csv(index=False, header=header, sep=sep, lineterminator=os.linesep)
+    if not len(frame):
+        return ""
+    text = frame.to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
+    return text if text.endswith("\n") else text + "\n"
+
+
+def arrow_fragment(frame: pd.DataFrame):
+    """A chunk as the Arrow table a Parquet output stores."""
+    import pyarrow as pa
+
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
 class TableWriter:
     """Writes chunks to a temporary file next to the target and renames it into place on success,
-    so a reader never sees a half-written output and a failed run leaves the old file untouched."""
+    so a reader never sees a half-written output and a failed run leaves the old file untouched.
+
+    ``write`` takes a scored chunk; ``fragment`` and ``write_fragment`` split that in two, so a
+    resumable run can keep each chunk's bytes on disk and put them together later into exactly
+    the file one pass would have written."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        if self.path.suffix.lower() not in FORMATS:
-            raise InputError(f"Output '{self.path}' needs an extension that names its format: one of {', '.join(sorted(FORMATS))}.")
-        self.format = FORMATS[self.path.suffix.lower()]
+        self.format = output_format(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".partial", dir=self.path.parent)
         os.close(handle)
@@ -219,27 +305,28 @@ class TableWriter:
         self._parquet = None
         self._schema = None
 
-    def write(self, frame: pd.DataFrame) -> None:
-        if self.format == "csv":
-            if self._handle is None:
-                self._handle = open(self.temp, "w", encoding="utf-8", newline="")
-            sep = "\t" if self.path.suffix.lower() == ".tsv" else ","
-            _flatten_lists(frame).to_csv(self._handle, index=False, header=self.rows == 0, sep=sep)
-        elif self.format == "jsonl":
-            if self._handle is None:
-                self._handle = open(self.temp, "w", encoding="utf-8")
-            if len(frame):
-                text = frame.to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
-                self._handle.write(text if text.endswith("\n") else text + "\n")
-        else:
-            self._write_parquet(frame)
-        self.rows += len(frame)
+    def fragment(self, frame: pd.DataFrame, header: bool | None = None):
+        """What ``frame`` adds to this output: text for CSV and JSON Lines (the header line when
+        ``header``, by default when nothing was written yet), an Arrow table for Parquet."""
+        return output_fragment(frame, self.path, header=self.rows == 0 if header is None else header)
 
-    def _write_parquet(self, frame: pd.DataFrame) -> None:
+    def write(self, frame: pd.DataFrame) -> None:
+        self.write_fragment(self.fragment(frame), len(frame))
+
+    def write_fragment(self, fragment, rows: int) -> None:
+        """Append a fragment made by :meth:`fragment` (or read back from disk) holding ``rows`` rows."""
+        if self.format == "parquet":
+            self._write_parquet(fragment)
+        else:
+            if self._handle is None:  # stays open from chunk to chunk; close() or abort() closes it
+                self._handle = open(self.temp, "w", encoding="utf-8", newline="")  # noqa: SIM115
+            self._handle.write(fragment)
+        self.rows += rows
+
+    def _write_parquet(self, table) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = pa.Table.from_pandas(frame, preserve_index=False)
         if self._parquet is None:
             # A column that is all null in the first chunk is written as text, so later chunks fit.
             fields = [pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in table.schema]
@@ -271,13 +358,11 @@ class TableWriter:
         """Drop the partial output; the target path is left as it was."""
         for resource in (self._handle, self._parquet):
             if resource is not None:
-                try:
+                with contextlib.suppress(Exception):  # closing a broken writer must not hide the original error
                     resource.close()
-                except Exception:  # closing a broken writer must not hide the original error
-                    pass
         self.temp.unlink(missing_ok=True)
 
-    def __enter__(self) -> "TableWriter":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -285,3 +370,22 @@ class TableWriter:
             self.close()
         else:
             self.abort()
+
+
+def write_text_atomically(path: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to a temporary file next to ``path`` and rename it into place, so a
+    reader never sees half a file and a failure leaves the old one untouched."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)  # mkstemp creates owner-only files
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,7 +1,8 @@
 """Train the shipped default model from the public data in ../shared/data/.
 
-Two parts are trained; the transformer encoder itself stays frozen and is not copied:
-1. the sentiment head, on the airline tweets (negative / neutral / positive);
+Two parts are trained; the encoder's pretrained weights are not copied:
+1. the sentiment model, a LoRA adapter for the encoder and a linear head, fine-tuned on the
+   airline tweets (negative / neutral / positive);
 2. the priority and tier classifiers, on the English helpdesk tickets, whose ``queue`` maps to a
    tier through the config's ``queue_tiers`` table.
 Each data set is split 80 / 20 by a hash of a stable key, so the held-out part never changes and
@@ -15,6 +16,7 @@ import hashlib
 import json
 import time
 import zipfile
+from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -36,13 +38,18 @@ from .columns import prepare, resolve_columns
 from .config import Config, load_config
 from .encoder import ENCODER_PACKAGE, EncoderSettings, TextEncoder, weights_sha256
 from .features import FEATURE_NAMES, NUMERIC_FEATURES, SIGNAL_FEATURES, TEXT_FEATURE
-from .keywords import build_keyword_pipeline
+from .keywords import build_keyword_pipeline, find_keywords
 from .model import CLASSIFIER_FILE, FORMAT, FORMAT_VERSION, MANIFEST, SENTIMENT_FILE, library_versions
 from .model_card import write_model_card
-from .sentiment import SENTIMENT_LABELS, SentimentHead
+from .sentiment import SentimentHead
+from .sentiment_eval import evaluate_sentiment, format_report
+from .sentiment_tuning import TuningSettings, read_labelled_sentiment, refit_head, reuse_sentiment_parts, train_sentiment_model
 from .signals import SignalExtractor, ticket_texts
 
 HELD_OUT_PERCENT = 20
+# bfloat16 where the CPU has it: several times faster than fp32 at the same held-out accuracy, and
+# unlike int8 dynamic quantisation a ticket scores the same alone as in a batch (benchmarks/README.md).
+DEFAULT_PRECISION = "auto"
 # Features the public ticket data holds no values for: the classifier sees them constant, so the
 # policy rules (VIP, revenue, repeat contact) decide on them instead.
 UNLEARNED_FEATURES = ("contact_count", "log_ltv", "log_revenue_impact", "vip")
@@ -62,35 +69,6 @@ def _scores(y_true, y_pred) -> dict[str, float]:
         "accuracy": round(float(accuracy_score(y_true, y_pred)), 4),
         "macro_f1": round(float(f1_score(y_true, y_pred, average="macro")), 4),
     }
-
-
-def train_sentiment_head(airline_csv: Path, encoder: TextEncoder, log=print) -> tuple[SentimentHead, dict[str, Any]]:
-    data = pd.read_csv(airline_csv, dtype={"tweet_id": str})
-    data = data[data["airline_sentiment"].isin(SENTIMENT_LABELS)]
-    frame = pd.DataFrame({"text": data["text"].fillna("")})
-    texts, _ = ticket_texts(prepare(frame, resolve_columns(["text"])))
-    test = held_out(data["tweet_id"])
-    labels = data["airline_sentiment"].to_numpy()
-    started = time.perf_counter()
-    embeddings = encoder.encode(texts)
-    log(f"sentiment: embedded {len(texts)} tweets in {time.perf_counter() - started:.0f} s")
-    head = SentimentHead(C=1.0).fit(embeddings[~test], labels[~test])
-    predicted = head.predict(embeddings[test])
-    metrics = _scores(labels[test], predicted)
-    score = SentimentHead.score_from_proba(head.predict_proba(embeddings[test]))
-    negative = labels[test] == "negative"
-    metrics["angry_threshold_share_of_negatives"] = round(float((score[negative] < -0.7).mean()), 4)
-    metrics["angry_threshold_share_of_others"] = round(float((score[~negative] < -0.7).mean()), 4)
-    log(f"sentiment held-out: {metrics}")
-    info = {
-        "file": airline_csv.name,
-        "sha256": file_sha256(airline_csv),
-        "rows": int(len(data)),
-        "train_rows": int((~test).sum()),
-        "held_out_rows": int(test.sum()),
-        "split": f"sha256(tweet_id) % 100 < {HELD_OUT_PERCENT} held out",
-    }
-    return head, {"metrics": metrics, "training_data": info}
 
 
 def load_ticket_data(tickets_csv: Path, config: Config) -> pd.DataFrame:
@@ -135,6 +113,24 @@ def calm_message_examples(airline_csv: Path, per_label: int = 50, seed: int = 0)
     return pd.DataFrame(
         {"subject": "", "body": tweets["text"].fillna("").to_numpy(), "priority_label": "Low", "tier_label": 1}
     )
+
+
+# Keyword categories that mark a ticket as upset; tickets with none of them are the calm ones.
+UPSET_CATEGORIES = frozenset({"frustration", "legal", "media", "manager_request"})
+CALM_TICKETS_FOR_SENTIMENT = 600
+
+
+def calm_ticket_texts(tickets_csv: Path, config: Config, keyword_nlp, count: int = CALM_TICKETS_FOR_SENTIMENT, seed: int = 0) -> list[str]:
+    """Weak neutral examples for the sentiment head: ``count`` English helpdesk tickets from the
+    classifier's training split (never its held-out part) in which the keyword matcher finds no
+    frustration, legal, media or manager-request wording; see :func:`triage.sentiment_tuning.refit_head`."""
+    data = load_ticket_data(tickets_csv, config)
+    data = data[~held_out(data["subject"] + "\n" + data["body"])]
+    tickets = prepare(data[["subject", "body"]], resolve_columns(["subject", "body"]))
+    texts, _ = ticket_texts(tickets)
+    calm = [t for t, hits in zip(texts, find_keywords(keyword_nlp, texts)) if t and not {h.category for h in hits} & UPSET_CATEGORIES]
+    picked = np.random.default_rng(seed).choice(len(calm), size=min(count, len(calm)), replace=False)
+    return [calm[i] for i in sorted(picked)]
 
 
 def _calibration(y_true, labels, confidence: np.ndarray, proba: np.ndarray, classes) -> dict[str, float]:
@@ -262,7 +258,7 @@ def encoder_manifest(encoder: TextEncoder, settings: EncoderSettings) -> dict[st
         "model": "sentence-transformers/all-MiniLM-L6-v2",
         "weights_sha256": weights_sha256(encoder.path),
         "pooling": "mean over tokens, L2-normalised, token-weighted mean over windows",
-        "settings": {"max_tokens": settings.max_tokens, "batch_size": settings.batch_size, "max_windows": settings.max_windows},
+        "settings": asdict(settings),
     }
 
 
@@ -289,32 +285,80 @@ def save_classifier_and_manifest(out_dir: Path, classifier: dict[str, Any], mani
     write_model_card(out_dir, manifest)
 
 
-def build_default_model(shared_data: Path, out_dir: Path, config_path: Path | None = None, log=print) -> dict[str, Any]:
-    """Train both parts and write a complete model folder to ``out_dir``; returns the manifest."""
+def build_default_model(
+    shared_data: Path,
+    out_dir: Path,
+    config_path: Path | None = None,
+    log=print,
+    tuning: TuningSettings | None = None,
+    encoder_settings: EncoderSettings | None = None,
+    sentiment_from: Path | None = None,
+) -> dict[str, Any]:
+    """Train both parts and write a complete model folder to ``out_dir``; returns the manifest.
+
+    ``sentiment_from`` reuses sentiment parts fine-tuned earlier on the same data (a folder written
+    by :func:`triage.sentiment_tuning.train_sentiment_model`) instead of fine-tuning again.
+    """
     config = load_config(config_path)
     out_dir.mkdir(parents=True, exist_ok=True)
-    settings = EncoderSettings()
-    encoder = TextEncoder(settings=settings)
-    head, sentiment_info = train_sentiment_head(shared_data / "airline_sentiment" / "tweets.csv", encoder, log)
-    extractor = SignalExtractor(encoder, head, build_keyword_pipeline(), config)
+    settings = encoder_settings or EncoderSettings(precision=DEFAULT_PRECISION)
     airline_csv = shared_data / "airline_sentiment" / "tweets.csv"
-    classifier, classifier_info = train_classifier(
-        shared_data / "support_tickets" / "tickets_multilang.csv", extractor, config, calm_message_examples(airline_csv), log
-    )
+    sentiment_data = read_labelled_sentiment(airline_csv)
+    if sentiment_from is not None:
+        parts = reuse_sentiment_parts(sentiment_from, out_dir, sentiment_data)
+    else:
+        parts = train_sentiment_model(sentiment_data, out_dir, tuning, log=log)
+    encoder = TextEncoder(settings=settings, adapter=out_dir / parts["encoder_adapter"])
+    keyword_nlp = build_keyword_pipeline()
+    tickets_csv = shared_data / "support_tickets" / "tickets_multilang.csv"
+    calm = calm_ticket_texts(tickets_csv, config, keyword_nlp)
+    head = refit_head(encoder, sentiment_data, calm)
     head.save(out_dir / SENTIMENT_FILE)
+    parts["sentiment"]["head"] = (
+        "logistic regression (C=1) over the fine-tuned encoder's normalised mean-pooled embedding, refitted "
+        "after fine-tuning on the airline training rows plus calm helpdesk tickets weakly labelled neutral"
+    )
+    parts["sentiment"]["weak_neutral_examples"] = {
+        "rows": len(calm),
+        "source": f"{tickets_csv.name}, English, classifier training split, no {', '.join(sorted(UPSET_CATEGORIES))} keyword hits",
+        "labels": "neutral (weak labels; see calm_ticket_texts in triage/training.py)",
+    }
+    report = evaluate_sentiment(sentiment_data, encoder, head, baselines=True)
+    log(format_report(report))
+    parts["sentiment"]["metrics"] = sentiment_metrics(report)
+    extractor = SignalExtractor(encoder, head, keyword_nlp, config)
+    classifier, classifier_info = train_classifier(
+        tickets_csv, extractor, config, calm_message_examples(airline_csv), log
+    )
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "name": out_dir.name,
         "created": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         "libraries": library_versions(),
-        "encoder": encoder_manifest(encoder, settings),
-        "sentiment": {"file": SENTIMENT_FILE, "labels": list(SENTIMENT_LABELS), "head": "multinomial logistic regression, C=1.0", **sentiment_info},
+        "encoder": {**encoder_manifest(encoder, settings), "adapter": parts["encoder_adapter"]},
+        "sentiment": parts["sentiment"],
         "classifier": {
             **classifier_manifest(classifier),
             "queue_tiers": dict(config.queue_tiers),
+            "encoder_adapter_sha256": file_sha256(out_dir / parts["encoder_adapter"]),
             **classifier_info,
         },
     }
     save_classifier_and_manifest(out_dir, classifier, manifest)
     return manifest
+
+
+def sentiment_metrics(report) -> dict[str, Any]:
+    """The held-out sentiment figures a manifest keeps."""
+    return {
+        "accuracy": report.accuracy,
+        "macro_f1": report.macro_f1,
+        "per_class": report.per_class,
+        "expected_calibration_error": report.expected_calibration_error,
+        "angry_threshold": report.angry_threshold,
+        "angry_threshold_precision": report.angry_precision,
+        "angry_threshold_share_of_negatives": report.angry_recall,
+        "angry_threshold_share_of_others": report.angry_share_of_others,
+        "baselines": report.baselines,
+    }
