@@ -105,3 +105,24 @@ def test_evaluate_command_prints_tables_and_writes_plots(trained, sample_export,
     assert "priority (" in out and "tier (" in out and "majority class" in out
     assert "escalation: no Critical tickets in the labels; escalation recall for Critical cannot be measured" in out
     assert (tmp_path / "eval" / "confusion_tier.png").is_file()
+
+
+@pytest.mark.slow
+def test_sentiment_notebook_fine_tunes_and_evaluates_a_small_labelled_csv(shared_data, tmp_path):
+    tweets = pd.read_csv(shared_data / "airline_sentiment" / "tweets.csv", dtype=str, keep_default_na=False)
+    labelled = tmp_path / "labelled.csv"
+    tweets.sample(n=300, random_state=0)[["tweet_id", "text", "airline_sentiment"]].to_csv(labelled, index=False)
+    out = tmp_path / "sentiment_model"
+    parameters = {
+        "DATA": str(labelled), "TEXT_COLUMN": "text", "LABEL_COLUMN": "airline_sentiment", "ID_COLUMN": "tweet_id",
+        "OUT": str(out), "BASE_MODEL": None, "EPOCHS": 1, "MAX_ROWS": 60,
+    }
+    notebook = run_notebook("sentiment.ipynb", parameters, tmp_path)
+    printed = "".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.outputs)
+    assert "Sentiment on" in printed and "required" in printed
+    manifest = read_manifest(out)
+    assert manifest["sentiment"]["training_data"]["rows"] == 300 and manifest["encoder"]["adapter"]
+    assert [h["epoch"] for h in manifest["sentiment"]["fine_tuning"]["history"]] == [1]
+    with pytest.warns(triage.TriageWarning, match="differently tuned encoder"):  # the carried-over classifier
+        engine = triage.load(out)
+    assert engine.score_ticket({"text": "Thanks, all sorted now!"}).sentiment_label in {"positive", "neutral", "negative"}

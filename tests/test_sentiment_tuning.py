@@ -10,7 +10,8 @@ from triage.lora import LoraSettings
 from triage.model import SENTIMENT_FILE
 from triage.sentiment import SentimentHead
 from triage.sentiment_eval import calibration, evaluate_sentiment, format_report
-from triage.sentiment_tuning import TuningSettings, read_labelled_sentiment, train_sentiment_model
+from triage.model import default_model_path
+from triage.sentiment_tuning import TuningSettings, read_labelled_sentiment, refit_head, reuse_sentiment_parts, train_sentiment_model
 
 POSITIVE = ["I love the new app, thank you so much", "Great service today, really happy", "Thanks, you fixed it fast, wonderful"]
 NEGATIVE = ["This is terrible, I hate waiting on hold", "Worst support ever, I am furious", "Awful, my order is lost again"]
@@ -71,9 +72,37 @@ def test_fine_tuned_parts_score_through_the_scoring_path(tmp_path):
     assert report.rows == int(data.held_out.sum()) and 0.0 <= report.accuracy <= 1.0
     assert "required" in format_report(report)
 
+    calm = ["The CSV export fails with error 500 when I pick last month.", "Our invoice lists two seats; we have three."]
+    refitted = refit_head(encoder, data, calm * 10)
+    calm_windows = encoder.encode_windows(calm)
+    assert (refitted.text_proba(calm_windows)[:, 1] > head.text_proba(calm_windows)[:, 1]).all()
+
+    reused = reuse_sentiment_parts(tmp_path / "model", tmp_path / "copy", data)
+    assert reused == parts and (tmp_path / "copy" / ADAPTER_FILE).read_bytes() == (tmp_path / "model" / ADAPTER_FILE).read_bytes()
+    other = read_labelled_sentiment(labelled_csv(tmp_path / "other.csv", copies=4), "text", "label", "id")
+    with pytest.raises(ModelLoadError, match="train them again"):
+        reuse_sentiment_parts(tmp_path / "model", tmp_path / "copy", other)
+    with pytest.raises(ModelLoadError, match="were trained on tweets.csv"):  # a model folder's parts, read from its manifest
+        reuse_sentiment_parts(default_model_path(), tmp_path / "copy", data)
+
 
 def test_a_damaged_adapter_is_refused(tmp_path):
     path = tmp_path / ADAPTER_FILE
     path.write_bytes(b"not safetensors")
     with pytest.raises(ModelLoadError, match="Cannot read the encoder adapter"):
         TextEncoder(settings=EncoderSettings(precision="fp32"), adapter=path)
+
+
+def test_train_and_evaluate_sentiment_commands(tmp_path, capsys):
+    from triage.cli import main
+
+    labelled = labelled_csv(tmp_path / "labelled.csv")
+    out = tmp_path / "mine"
+    columns = ["--text-column", "text", "--label-column", "label", "--id-column", "id"]
+    assert main(["train-sentiment", str(labelled), "--out", str(out), "--epochs", "1", "--rank", "4", *columns]) == 0
+    printed = capsys.readouterr().out
+    assert "Sentiment on" in printed and f"--base-model {out}" in printed
+    card = (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "Sentiment (held-out rows of `labelled.csv`)" in card and "| this model |" in card
+    assert main(["evaluate-sentiment", str(labelled), "--model", str(out), "--no-baseline", "--json", str(tmp_path / "fig.json"), *columns]) == 0
+    assert "Sentiment on" in capsys.readouterr().out and (tmp_path / "fig.json").is_file()

@@ -685,7 +685,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 def run_train_sentiment(args: argparse.Namespace) -> int:
     from .lora import LoraSettings
-    from .sentiment_tuning import TuningSettings, train_sentiment_model, write_sentiment_model
+    from .sentiment import SentimentHead
+    from .sentiment_eval import evaluate_sentiment, format_report
+    from .sentiment_tuning import TuningSettings, train_sentiment_model, tuned_encoder, write_sentiment_model
 
     data = _sentiment_data(args)
     if args.max_rows:
@@ -693,8 +695,11 @@ def run_train_sentiment(args: argparse.Namespace) -> int:
     settings = TuningSettings(epochs=args.epochs, learning_rate=args.learning_rate, lora=LoraSettings(rank=args.rank, alpha=2.0 * args.rank))
     print(f"fine-tuning on {int(data.train.sum())} rows, choosing the epoch on {int(data.validation.sum())}")
     parts = train_sentiment_model(data, args.out, settings, log=print)
-    write_sentiment_model(args.base_model, args.out, parts)
-    print(f"wrote {args.out}; measure it with `triage evaluate-sentiment {args.input} --model {args.out}`")
+    head = SentimentHead.load(args.out / parts["sentiment"]["file"])
+    report = evaluate_sentiment(data, tuned_encoder(args.out, parts, args.base_model), head, baselines=False)
+    print(format_report(report))
+    write_sentiment_model(args.base_model, args.out, parts, report.manifest_figures())
+    print(f"wrote {args.out}; retrain its classifier on your history: triage train EXPORT --base-model {args.out} --out DIR")
     return 0
 
 

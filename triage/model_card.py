@@ -6,6 +6,9 @@ from pathlib import Path
 from typing import Any
 
 
+AIRLINE_SOURCE = " (Twitter US Airline Sentiment, CC BY-NC-SA 4.0)"
+
+
 def _results_table(title: str, metrics: dict[str, Any]) -> list[str]:
     return [
         title,
@@ -73,6 +76,27 @@ def _fine_tuning_lines(manifest: dict[str, Any]) -> list[str]:
     ]
 
 
+def _sentiment_results(sentiment: dict[str, Any]) -> list[str]:
+    metrics = sentiment.get("metrics")
+    if not metrics:
+        return ["Sentiment: no held-out figures were recorded; run `triage evaluate-sentiment LABELLED_CSV --model FOLDER`.", ""]
+    return [
+        f"Sentiment (held-out rows of `{sentiment['training_data']['file']}`):",
+        "",
+        "| model | accuracy | macro-F1 |",
+        "|---|---|---|",
+        _row("this model", metrics),
+        *(_row(name, scores) for name, scores in metrics.get("baselines", {}).items()),
+        "",
+        f"At the spec's angry threshold (sentiment < {metrics['angry_threshold']:g}): "
+        f"{metrics['angry_threshold_share_of_negatives']:.0%} of held-out negative texts and "
+        f"{metrics['angry_threshold_share_of_others']:.0%} of the others fall below it; "
+        f"{metrics['angry_threshold_precision']:.0%} of the texts below it are labelled negative. "
+        f"Expected calibration error of the top label's probability: {metrics['expected_calibration_error']:.3f}.",
+        "",
+    ]
+
+
 def render_model_card(manifest: dict[str, Any]) -> str:
     if manifest["classifier"].get("trained_on") == "team export":
         return render_team_model_card(manifest)
@@ -98,8 +122,13 @@ def render_model_card(manifest: dict[str, Any]) -> str:
         "class weights over TF-IDF word 1-2 grams of the cleaned text plus the scaled signals.",
         "",
         "## Training data",
-        f"- Sentiment: `{s_data['file']}` (Twitter US Airline Sentiment, CC BY-NC-SA 4.0), {s_data['rows']} tweets, "
+        f"- Sentiment: `{s_data['file']}`{AIRLINE_SOURCE if s_data['file'] == 'tweets.csv' else ''}, {s_data['rows']} labelled texts, "
         f"{s_data['train_rows']} trained on, {s_data['held_out_rows']} held out ({s_data['split']}).",
+        *(
+            [f"- Plus {weak['rows']} helpdesk tickets for the sentiment head ({weak['source']}), labelled {weak['labels']}."]
+            if (weak := sentiment.get("weak_neutral_examples"))
+            else []
+        ),
         f"- Classifier: `{c_data['file']}` (customer-support-tickets, synthetic LLM-written, CC BY-NC 4.0), "
         f"{c_data['rows']} English tickets ({c_data['filter']}), {c_data['train_rows']} trained on, "
         f"{c_data['held_out_rows']} held out ({c_data['split']}). Priority labels seen: {', '.join(c_data['priority_labels_seen'])}; "
@@ -112,22 +141,7 @@ def render_model_card(manifest: dict[str, Any]) -> str:
         "",
         "## Held-out results",
         "",
-        "Sentiment (airline tweets):",
-        "",
-        "| model | accuracy | macro-F1 |",
-        "|---|---|---|",
-        _row("this model", sentiment["metrics"]),
-        *(_row(name, scores) for name, scores in sentiment["metrics"].get("baselines", {}).items()),
-        "",
-        f"At the spec's angry threshold (sentiment < -0.7): {sentiment['metrics']['angry_threshold_share_of_negatives']:.0%} "
-        f"of held-out negative tweets and {sentiment['metrics']['angry_threshold_share_of_others']:.0%} of the others fall below it"
-        + (
-            f"; {sentiment['metrics']['angry_threshold_precision']:.0%} of the tweets below it are labelled negative. "
-            f"Expected calibration error of the top label's probability: {sentiment['metrics']['expected_calibration_error']:.3f}."
-            if "angry_threshold_precision" in sentiment["metrics"]
-            else "."
-        ),
-        "",
+        *_sentiment_results(sentiment),
     ]
     for target in ("priority", "tier"):
         metrics = classifier["metrics"][target]
@@ -157,8 +171,9 @@ def render_model_card(manifest: dict[str, Any]) -> str:
         "tickets are scored in windows of the encoder's length; a window that reads negative decides the ticket.",
         "- The ticket data is synthetic and its priority labels are noisy; expect lower figures on real exports "
         "until you retrain on your own history.",
-        "- The sentiment head reads problem vocabulary (errors, failures) as negative, so calm bug reports can "
-        "cross the angry threshold.",
+        "- Tweets teach that describing a problem is complaining; calm helpdesk tickets added as weak neutral "
+        "examples pull bug reports back, but a calm report full of error words can still cross the angry threshold, "
+        "and an upset ticket without frustration wording may have been among those weak neutral examples.",
         "",
     ]
     return "\n".join(lines)

@@ -40,6 +40,20 @@ class SentimentReport:
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
+    def manifest_figures(self) -> dict[str, Any]:
+        """The figures a model manifest keeps (and its card shows)."""
+        return {
+            "accuracy": self.accuracy,
+            "macro_f1": self.macro_f1,
+            "per_class": self.per_class,
+            "expected_calibration_error": self.expected_calibration_error,
+            "angry_threshold": self.angry_threshold,
+            "angry_threshold_precision": self.angry_precision,
+            "angry_threshold_share_of_negatives": self.angry_recall,
+            "angry_threshold_share_of_others": self.angry_share_of_others,
+            "baselines": self.baselines,
+        }
+
 
 def sentiment_proba(encoder: TextEncoder, head: SentimentHead, texts: list[str]) -> np.ndarray:
     """Probabilities as scoring computes them (empty texts neutral)."""

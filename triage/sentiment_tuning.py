@@ -364,8 +364,9 @@ def train_sentiment_model(
 
 
 def reuse_sentiment_parts(trained_dir: str | Path, out_dir: str | Path, data: LabelledSentiment) -> dict[str, Any]:
-    """Copy the sentiment parts that :func:`train_sentiment_model` wrote to ``trained_dir`` into
-    ``out_dir``, after checking they were trained on the same data and split as ``data``.
+    """Copy the sentiment parts that :func:`train_sentiment_model` wrote to ``trained_dir`` (or those
+    of a model folder with a fine-tuned adapter) into ``out_dir``, after checking they were trained
+    on the same data and split as ``data``.
 
     Fine-tuning takes tens of minutes on a laptop CPU; this lets the default model be rebuilt
     (classifier, manifest, card) around sentiment parts already trained by the same code.
@@ -374,11 +375,20 @@ def reuse_sentiment_parts(trained_dir: str | Path, out_dir: str | Path, data: La
 
     from .errors import ModelLoadError
 
+    from .model import MANIFEST, read_manifest
+
     trained_dir, out_dir = Path(trained_dir), Path(out_dir)
     record = trained_dir / PARTS_RECORD
-    if not record.is_file():
-        raise ModelLoadError(f"'{trained_dir}' holds no {PARTS_RECORD}: it was not written by train_sentiment_model.")
-    parts = json.loads(record.read_text(encoding="utf-8"))
+    if record.is_file():
+        parts = json.loads(record.read_text(encoding="utf-8"))
+    elif (trained_dir / MANIFEST).is_file() and read_manifest(trained_dir)["encoder"].get("adapter"):
+        manifest = read_manifest(trained_dir)  # a complete model folder, such as models/default
+        parts = {"encoder_adapter": manifest["encoder"]["adapter"], "sentiment": dict(manifest["sentiment"])}
+    else:
+        raise ModelLoadError(
+            f"'{trained_dir}' holds neither {PARTS_RECORD} (written by train_sentiment_model) nor a model manifest "
+            "with a fine-tuned encoder adapter."
+        )
     trained_on = parts["sentiment"]["training_data"]
     if (trained_on["sha256"], trained_on["split"]) != (data.source["sha256"], data.source["split"]):
         raise ModelLoadError(
@@ -392,9 +402,23 @@ def reuse_sentiment_parts(trained_dir: str | Path, out_dir: str | Path, data: La
     return parts
 
 
-def write_sentiment_model(base_model: str | Path | None, out_dir: str | Path, parts: dict[str, Any]) -> dict[str, Any]:
+def tuned_encoder(out_dir: str | Path, parts: dict[str, Any], base_model: str | Path | None = None):
+    """The encoder with the adapter :func:`train_sentiment_model` wrote to ``out_dir``, at the base
+    model's encoder settings: what scoring with the finished folder will run."""
+    from .encoder import EncoderSettings, TextEncoder
+    from .model import default_model_path, read_manifest
+
+    base = read_manifest(Path(base_model) if base_model is not None else default_model_path())
+    settings = EncoderSettings(**base["encoder"].get("settings", {}))
+    return TextEncoder(settings=settings, adapter=Path(out_dir) / parts["encoder_adapter"])
+
+
+def write_sentiment_model(
+    base_model: str | Path | None, out_dir: str | Path, parts: dict[str, Any], metrics: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Make ``out_dir`` a complete model folder: the base model's classifier with the newly trained
     sentiment parts (already written into ``out_dir`` by :func:`train_sentiment_model`).
+    ``metrics``: held-out figures (:meth:`SentimentReport.manifest_figures`) for the manifest and card.
 
     The classifier reads the encoder's embedding, which fine-tuning changed; the manifest records
     that, and loading warns until the classifier is retrained (``triage train ... --base-model``).
@@ -417,7 +441,7 @@ def write_sentiment_model(base_model: str | Path | None, out_dir: str | Path, pa
         "created": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         "libraries": library_versions(),
         "encoder": encoder,
-        "sentiment": parts["sentiment"],
+        "sentiment": {**parts["sentiment"], **({"metrics": metrics} if metrics is not None else {})},
         # Recorded so loading can tell the classifier was trained on the base model's embeddings.
         "classifier": {
             **base["classifier"],

@@ -325,7 +325,7 @@ def build_default_model(
     }
     report = evaluate_sentiment(sentiment_data, encoder, head, baselines=True)
     log(format_report(report))
-    parts["sentiment"]["metrics"] = sentiment_metrics(report)
+    parts["sentiment"]["metrics"] = report.manifest_figures()
     extractor = SignalExtractor(encoder, head, keyword_nlp, config)
     classifier, classifier_info = train_classifier(
         tickets_csv, extractor, config, calm_message_examples(airline_csv), log
@@ -347,18 +347,3 @@ def build_default_model(
     }
     save_classifier_and_manifest(out_dir, classifier, manifest)
     return manifest
-
-
-def sentiment_metrics(report) -> dict[str, Any]:
-    """The held-out sentiment figures a manifest keeps."""
-    return {
-        "accuracy": report.accuracy,
-        "macro_f1": report.macro_f1,
-        "per_class": report.per_class,
-        "expected_calibration_error": report.expected_calibration_error,
-        "angry_threshold": report.angry_threshold,
-        "angry_threshold_precision": report.angry_precision,
-        "angry_threshold_share_of_negatives": report.angry_recall,
-        "angry_threshold_share_of_others": report.angry_share_of_others,
-        "baselines": report.baselines,
-    }
