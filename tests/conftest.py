@@ -27,3 +27,18 @@ def shared_data() -> Path:
     if not path.is_dir():
         pytest.skip("../shared/data is not next to the repository")
     return path
+
+
+def reply_thread():
+    """One customer's tweets to a brand and its replies: the customer's fifth message is their third contact."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "author_id": ["c1", "brand", "c1", "brand", "c1"],
+            "tweet_id": ["10", "11", "12", "13", "14"],
+            "in_response_to_tweet_id": ["", "10", "11", "12", "13"],
+            "created_at": [f"Tue Oct 31 22:1{m}:00 +0000 2017" for m in range(5)],
+            "text": ["my internet is out", "sorry, DM us", "did that, still out", "checking", "still nothing, third time"],
+        }
+    )

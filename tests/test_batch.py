@@ -18,6 +18,8 @@ from triage.config import load_config
 from triage.history import count_contacts, history_columns
 from triage.tables import read_table
 
+from conftest import reply_thread
+
 AS_OF = "2026-11-30T12:00:00Z"
 
 
@@ -137,15 +139,7 @@ def test_score_file_streams_chunks_into_what_one_frame_gives(engine, tmp_path, s
 
 @pytest.mark.slow
 def test_score_file_counts_contacts_across_chunks(engine, tmp_path):
-    frame = pd.DataFrame(
-        {
-            "author_id": ["c1", "brand", "c1", "brand", "c1"],
-            "tweet_id": ["10", "11", "12", "13", "14"],
-            "in_response_to_tweet_id": ["", "10", "11", "12", "13"],
-            "created_at": [f"Tue Oct 31 22:1{m}:00 +0000 2017" for m in range(5)],
-            "text": ["my internet is out", "sorry, DM us", "did that, still out", "checking", "still nothing, third time"],
-        }
-    )
+    frame = reply_thread()
     path = tmp_path / "tweets.csv"
     frame.to_csv(path, index=False)
     out = tmp_path / "out.jsonl"

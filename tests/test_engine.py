@@ -7,6 +7,8 @@ import pytest
 import triage
 from triage.errors import InputError, MissingColumnError, TriageWarning
 
+from conftest import reply_thread
+
 pytestmark = pytest.mark.slow
 
 OUTPUTS = [
@@ -143,15 +145,7 @@ def test_inline_words_from_config_add_categories(engine):
 
 
 def test_score_frame_counts_contacts_from_history(engine):
-    frame = pd.DataFrame(
-        {
-            "author_id": ["c1", "brand", "c1", "brand", "c1"],
-            "tweet_id": ["10", "11", "12", "13", "14"],
-            "in_response_to_tweet_id": ["", "10", "11", "12", "13"],
-            "created_at": [f"Tue Oct 31 22:1{m}:00 +0000 2017" for m in range(5)],
-            "text": ["my internet is out", "sorry, DM us", "did that, still out", "checking", "still nothing, third time"],
-        }
-    )
+    frame = reply_thread()
     scored = engine.score_frame(frame)
     assert [("repeat_contact" in r) for r in scored["rules_fired"]] == [False, False, False, False, True]
 

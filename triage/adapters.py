@@ -43,7 +43,7 @@ import pandas as pd
 from .columns import normalise_name, parse_count, resolve_columns, text_value, ticket_id_text
 from .errors import InputError, TriageWarning
 from .scored import is_scored
-from .tables import TableWriter, detect_format, read_chunks
+from .tables import TableWriter, detect_format, json_lines, read_chunks
 
 SOURCES = ("auto", "zendesk", "freshdesk", "generic")
 SYSTEM_NAMES = {"zendesk": "Zendesk", "freshdesk": "Freshdesk", "generic": "generic"}
@@ -435,15 +435,7 @@ def zendesk_records(
     names = _Sideloads()
     read, last_response = 0, None
     with open(path, encoding=encoding) as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"'{path}' line {number} is not valid JSON ({exc.msg}); fix or remove that line.") from None
-            if not isinstance(record, dict):
-                raise InputError(f"'{path}' line {number} is a JSON {type(record).__name__}; expected one ticket object per line.")
+        for number, record in json_lines(handle, path, expected="one ticket object per line"):
             if _is_envelope(record):
                 tickets, page_names = _envelope_tickets(record), _Sideloads.from_response(record)
                 for position, ticket in enumerate(tickets, start=1):

@@ -96,21 +96,28 @@ def _jsonl_chunks(path: Path, chunk_rows: int, encoding: str) -> Iterator[pd.Dat
                 yield pd.DataFrame.from_records(records[start : start + chunk_rows])
             return
         batch: list[dict] = []
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"'{path}' line {number} is not valid JSON ({exc.msg}); fix or remove that line.") from None
-            if not isinstance(record, dict):
-                raise InputError(f"'{path}' line {number} is a JSON {type(record).__name__}; expected one object per line.")
+        for _, record in json_lines(handle, path):
             batch.append(record)
             if len(batch) == chunk_rows:
                 yield pd.DataFrame.from_records(batch)
                 batch = []
         if batch:
             yield pd.DataFrame.from_records(batch)
+
+
+def json_lines(handle, path: str | Path, expected: str = "one object per line") -> Iterator[tuple[int, dict]]:
+    """(line number, object) for each non-blank line of a JSON Lines file; a line that is not a
+    JSON object stops the read with its number."""
+    for number, line in enumerate(handle, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"'{path}' line {number} is not valid JSON ({exc.msg}); fix or remove that line.") from None
+        if not isinstance(record, dict):
+            raise InputError(f"'{path}' line {number} is a JSON {type(record).__name__}; expected {expected}.")
+        yield number, record
 
 
 def _check_records(records: object, path: Path) -> None:

@@ -41,7 +41,6 @@ from .features import FEATURE_NAMES, NUMERIC_FEATURES, SIGNAL_FEATURES, TEXT_FEA
 from .keywords import build_keyword_pipeline, find_keywords
 from .model import CLASSIFIER_FILE, FORMAT, FORMAT_VERSION, MANIFEST, SENTIMENT_FILE, library_versions
 from .model_card import write_model_card
-from .sentiment import SentimentHead
 from .sentiment_eval import evaluate_sentiment, format_report
 from .sentiment_tuning import TuningSettings, read_labelled_sentiment, refit_head, reuse_sentiment_parts, train_sentiment_model
 from .signals import SignalExtractor, ticket_texts
