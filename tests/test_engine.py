@@ -229,3 +229,28 @@ def test_threads_scoring_frames_and_tickets_at_once_get_sequential_results(engin
     for k in range(8):
         pd.testing.assert_frame_equal(results[k], expected[k])
         assert results[8 + k] == tickets[k]
+
+
+def test_classifier_features_are_what_the_fitted_pipeline_would_compute(engine, monkeypatch):
+    # feature_matrix skips scikit-learn's per-column checks for the shipped layout; it must still
+    # give exactly what the pipeline's own transform gives on the features scoring builds.
+    import triage.engine as engine_module
+    from triage.classifier import base_pipeline, feature_matrix
+
+    seen = []
+
+    def recording(classifier, features):
+        seen.append((classifier, features.copy()))
+        return feature_matrix(classifier, features)
+
+    monkeypatch.setattr(engine_module, "feature_matrix", recording)
+    engine.score_frame(pd.DataFrame({
+        "ticket_id": ["a", "b", "c"],
+        "text": ["I was charged twice, refund me now!", "How do I reset my password?", "Site down, my lawyer will call."],
+    }))
+    assert len(seen) == 2
+    for classifier, features in seen:
+        fast = feature_matrix(classifier, features)
+        reference = base_pipeline(classifier)[:-1].transform(features)
+        assert fast.shape == reference.shape
+        np.testing.assert_allclose(fast.toarray(), reference.toarray(), rtol=0, atol=1e-12)
