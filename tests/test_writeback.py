@@ -15,6 +15,7 @@ from triage.writeback import (
     WritebackWriter,
     check_helpdesk_ids,
     default_writeback_path,
+    helpdesk_id,
     tag,
     write_back,
 )
@@ -247,6 +248,12 @@ def test_zendesk_requests_hold_at_most_100_tickets(tmp_path):
     assert writer.result().line() == "zendesk bulk update of 250 ticket(s) in 3 request(s) of at most 100"
 
 
+@pytest.mark.parametrize("raw", ["12²", "١٢", "12a"])
+def test_write_back_ids_must_be_ascii_digits(raw):
+    with pytest.raises(InputError, match="whole numbers"):
+        helpdesk_id(raw, 3)
+
+
 def test_closed_tickets_are_left_out_of_a_zendesk_file(tmp_path):
     frame = scored_frame().assign(status=["open", "Closed", "solved"])
     result = write_back(frame, tmp_path / "u.jsonl", "zendesk", load_config(), "id", status_column="status")
@@ -275,7 +282,24 @@ def test_stale_triage_tags_are_removed_and_freshdesk_keeps_the_tickets_own(tmp_p
     ]
     assert result.line() == "freshdesk bulk update of 3 ticket(s)"
     bare = write_back(scored_frame(), tmp_path / "v.csv", "freshdesk", load_config(), "id")
-    assert bare.line().endswith("the export has no tags column, so Tags holds triage's tags only (Freshdesk's API replaces a ticket's tags)")
+    assert bare.line().endswith("the export has no tags column, so the tags sent are triage's only and replace each ticket's own")
+
+
+def test_zendesk_tags_field_keeps_the_tickets_own_tags(tmp_path):
+    # Zendesk's "tags" field replaces the whole list, so the ticket's own tags must be sent along with triage's.
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[writeback]\nzendesk_tags_field = "tags"\n', encoding="utf-8")
+    frame = scored_frame().assign(tags=["triage_tier_4 triage_legal vip", "", "Billing"])
+    result = write_back(frame, tmp_path / "u.jsonl", "zendesk", load_config(policy), "id", tags_column="tags")
+    first, second, third = json.loads((tmp_path / "u.jsonl").read_text(encoding="utf-8"))["tickets"]
+    assert first["tags"] == ["vip", "triage_tier_3", "triage_outage", "triage_escalated"]
+    assert third["tags"] == ["Billing", "triage_tier_1"]
+    assert "remove_tags" not in first and "additional_tags" not in first
+    assert result.line() == "zendesk bulk update of 3 ticket(s) in 1 request(s) of at most 100"
+    bare = write_back(scored_frame(), tmp_path / "v.jsonl", "zendesk", load_config(policy), "id")
+    assert bare.line().endswith("so the tags sent are triage's only and replace each ticket's own")
+    default = write_back(scored_frame(), tmp_path / "w.jsonl", "zendesk", load_config(), "id")
+    assert "tags sent" not in default.line()  # additional_tags leaves the ticket's own tags alone
 
 
 def test_metrics_read_the_tags_of_a_write_back(tmp_path):

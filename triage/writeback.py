@@ -92,7 +92,8 @@ class WritebackResult:
     tickets: int  # updates written
     requests: int  # Zendesk: request bodies (lines); Freshdesk: rows
     skipped_closed: int  # Zendesk tickets left out because they are closed
-    own_tags: bool  # the export had a tags column, so its own tags are known (Freshdesk carries them)
+    own_tags: bool  # the export had a tags column, so its own tags are known and carried
+    replaces_tags: bool  # the file sets each ticket's whole tag list (Freshdesk; Zendesk's "tags" field)
 
     def line(self) -> str:
         """One line for the command's summary."""
@@ -101,8 +102,8 @@ class WritebackResult:
             text += f" in {self.requests} request(s) of at most {ZENDESK_TICKETS_PER_REQUEST}"
             if self.skipped_closed:
                 text += f"; {self.skipped_closed} closed ticket(s) skipped (Zendesk does not update closed tickets)"
-        elif not self.own_tags:
-            text += "; the export has no tags column, so Tags holds triage's tags only (Freshdesk's API replaces a ticket's tags)"
+        if self.replaces_tags and not self.own_tags:
+            text += "; the export has no tags column, so the tags sent are triage's only and replace each ticket's own"
         return text
 
 
@@ -117,7 +118,7 @@ def helpdesk_id(raw: Any, row_number: int) -> int:
     ticket_id = ticket_id_text(raw).strip()
     if not ticket_id:
         raise InputError(f"Row {row_number} has no ticket id; every row of a write-back must name the helpdesk ticket it updates.")
-    if not ticket_id.isdigit():
+    if not (ticket_id.isascii() and ticket_id.isdigit()):  # "12²" passes isdigit but not int()
         raise InputError(
             f"Helpdesk ticket ids are whole numbers; row {row_number} has {ticket_id!r}. Write back only tickets exported "
             "from the helpdesk, or map its id column with --column ticket_id=COLUMN."
@@ -256,12 +257,16 @@ def _sla(row: Mapping[str, Any]) -> str:
 
 
 def zendesk_update(ticket: WritebackTicket, tags_field: str = "additional_tags") -> dict[str, Any]:
-    """One entry of Zendesk's update_many body. ``tags_field = "tags"`` replaces the ticket's tags,
-    so nothing needs removing; ``additional_tags`` comes with ``remove_tags``."""
+    """One entry of Zendesk's update_many body. ``tags_field = "tags"`` replaces the ticket's tags
+    with its own (other than triage's old ones) followed by triage's, so nothing needs removing;
+    ``additional_tags`` comes with ``remove_tags``."""
     update: dict[str, Any] = {"id": ticket.ticket_id, "priority": ZENDESK_PRIORITIES[ticket.priority]}
     if ticket.zendesk_group_id is not None:
         update["group_id"] = ticket.zendesk_group_id
-    update[tags_field] = list(ticket.tags)
+    if tags_field == "tags":  # the ticket's other tags go too, or Zendesk would drop them
+        update["tags"] = list(dict.fromkeys([*ticket.own_tags, *ticket.tags]))
+    else:
+        update[tags_field] = list(ticket.tags)
     if tags_field == "additional_tags" and ticket.remove_tags:
         update["remove_tags"] = list(ticket.remove_tags)
     if ticket.note:
@@ -346,7 +351,8 @@ class WritebackWriter:
         self._table.abort()
 
     def result(self) -> WritebackResult:
-        return WritebackResult(self.path, self.format, self.rows, self.requests, self.skipped_closed, self.own_tags)
+        replaces_tags = self.format == "freshdesk" or self.tags_field == "tags"
+        return WritebackResult(self.path, self.format, self.rows, self.requests, self.skipped_closed, self.own_tags, replaces_tags)
 
     def __enter__(self) -> Self:
         return self
