@@ -28,8 +28,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 HISTORY = FIXTURES / "history_metrics.csv"
 END_TIER_NOTE = (
     "tickets count under the tier they ended at, as the file records no start tier (an initial_tier or initial_group "
-    "column, or a scored file's model_tier); an escalated ticket ends above where it started, so the upper tiers' "
-    "escalation rates lean high"
+    "column); an escalated ticket ends above where it started, so the upper tiers' escalation rates lean high"
 )
 
 
@@ -139,6 +138,10 @@ def test_escalation_sources_in_order(tmp_path):
     # Started at 1: H1 H2 H3 H4 H8 (H4, H8 escalated); at 2: H5 H6 (H6); at 3: H7 (H7).
     assert [(t.tier, t.tickets, t.escalated) for t in proposed.tiers] == [("1", 5, 2), ("2", 2, 1), ("3", 1, 1)]
     assert proposed.tiers_at == "start" and END_TIER_NOTE not in proposed.notes
+    # Escalations from the export's history: triage's own tiers must not be mixed in.
+    history = compute_metrics(scored.assign(escalated=frame["escalated"]), {"ticket_id": "ticket_id", "escalated": "escalated"})
+    assert history.escalations_from.startswith("the 'escalated' column")
+    assert history.tiers_from == "none (no tier column)" and {t.tier for t in history.tiers} == {"unknown"}
 
 
 def test_tiers_from_groups_and_tags(tmp_path):

@@ -461,12 +461,12 @@ def _tiers(reader: _Reader, scored: bool, from_triage: bool, config: Config) -> 
     start = _start_tiers(reader, scored, from_triage, config)
     if start is not None:
         return start[0], f"the tier each ticket started at: {start[1]}", "start"
-    tiers, where = _end_tiers(reader, scored, config)
+    tiers, where = _end_tiers(reader, scored, from_triage, config)
     if any(t != "unknown" for t in tiers):
+        start_columns = "an initial_tier or initial_group column" + (", or a scored file's model_tier" if scored and from_triage else "")
         reader.notes.append(
-            "tickets count under the tier they ended at, as the file records no start tier (an initial_tier or initial_group "
-            "column, or a scored file's model_tier); an escalated ticket ends above where it started, so the upper tiers' "
-            "escalation rates lean high"
+            f"tickets count under the tier they ended at, as the file records no start tier ({start_columns}); an escalated "
+            "ticket ends above where it started, so the upper tiers' escalation rates lean high"
         )
         return tiers, f"the tier each ticket ended at: {where}", "end"
     return tiers, where, "end"
@@ -501,7 +501,9 @@ def _start_tiers(reader: _Reader, scored: bool, from_triage: bool, config: Confi
     return None
 
 
-def _end_tiers(reader: _Reader, scored: bool, config: Config) -> tuple[list[str], str]:
+def _end_tiers(reader: _Reader, scored: bool, from_triage: bool, config: Config) -> tuple[list[str], str]:
+    """A scored file's tier column is triage's decision: it counts only when the escalations are
+    triage's too (with escalations from the export's history it would mix two sources)."""
     fields, frame, rows = reader.fields, reader.frame, len(reader.frame)
     column = fields.get("support_tier")
     if column is None and not scored:
@@ -525,7 +527,7 @@ def _end_tiers(reader: _Reader, scored: bool, config: Config) -> tuple[list[str]
             if several:
                 reader.notes.append(f"{several} ticket(s) carry several tier tags; the highest counts")
             return found, f"the '{fields['tags']}' column ({tag('tier_', config.writeback.tag_prefix)}_N tags)"
-    if scored:
+    if scored and from_triage:
         return _tier_column(reader, "tier"), "triage's decisions (the tier column of a scored file)"
     reader.notes.append("no tier column, group or tier tag: every ticket counts under tier 'unknown'")
     return ["unknown"] * rows, "none (no tier column)"
