@@ -179,3 +179,25 @@ def test_fragments_kept_apart_make_the_same_file(tmp_path, suffix):
             writer.write_fragment(fragment, rows)
     assert later.read_bytes() == one_pass.read_bytes()
     assert read_table(later)["ticket_id"].astype(str).tolist() == ["007", "2", "3"]
+
+
+@pytest.mark.parametrize("array", [False, True])
+def test_json_records_with_different_keys_give_every_chunk_every_column(tmp_path, array):
+    records = [{"ticket_id": "1", "text": "a"}, {"ticket_id": "2", "text": "b", "plan": "gold"}, {"region": "eu", "ticket_id": "3", "text": "c"}]
+    path = tmp_path / ("t.json" if array else "t.jsonl")
+    path.write_text(json.dumps(records) if array else "".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    chunks = list(read_chunks(path, chunk_rows=1))
+    assert [list(c.columns) for c in chunks] == [["ticket_id", "text", "plan", "region"]] * 3
+    joined = pd.concat(chunks, ignore_index=True)
+    assert joined["plan"].tolist()[1] == "gold" and joined["region"].tolist()[2] == "eu"
+
+
+def test_parquet_columns_empty_in_the_first_chunk_take_later_values(tmp_path):
+    # Lists that are all empty in the first chunk infer as list<null>, missing values as null or NaN.
+    out = tmp_path / "out.parquet"
+    with TableWriter(out) as writer:
+        writer.write(pd.DataFrame({"id": ["1"], "actions": [[]], "plan": [float("nan")], "note": [None]}))
+        writer.write(pd.DataFrame({"id": ["2"], "actions": [["notify manager"]], "plan": ["gold"], "note": ["hi"]}))
+    table = pq.read_table(out)
+    assert table.column("actions").to_pylist() == [[], ["notify manager"]]
+    assert table.column("plan").to_pylist() == [None, "gold"] and table.column("note").to_pylist() == [None, "hi"]

@@ -32,7 +32,7 @@ from .metrics import EscalationMetrics, compute_metrics, metrics_calendar
 from .privacy import mask_personal_data
 from .scored import flag, listed, missing_scored_columns, tier_number
 from .sla import parse_timestamp
-from .tables import write_text_atomically
+from .tables import write_atomically
 
 PRIORITY_COLOURS = {"Critical": "#b3261e", "High": "#e8710a", "Medium": "#f2b705", "Low": "#2e7d32"}
 TIER_COLOURS = {1: "#90caf9", 2: "#42a5f5", 3: "#1e88e5", 4: "#0d47a1"}
@@ -366,7 +366,7 @@ def report_file(
     target = Path(output) if output is not None else default_report_path(scored)
     if target.suffix.lower() not in (".html", ".htm"):
         raise InputError(f"The report is an HTML page; '{target}' should end in .html.")
-    write_text_atomically(target, render_report(data))
+    write_atomically(target, render_report(data))
     return target, data
 
 

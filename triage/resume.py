@@ -24,7 +24,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-import os
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,6 +31,7 @@ from typing import Any
 
 from . import __version__
 from .errors import TriageError
+from .tables import write_atomically
 
 JOURNAL = "journal.json"
 JOURNAL_FORMAT = "triage-resume"
@@ -118,15 +118,6 @@ def engine_fingerprint(engine) -> dict[str, Any]:
         "config_sha256": hashlib.sha256(config_text.encode("utf-8")).hexdigest(),
         "pattern_files": pattern_files,
     }
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    temp = path.with_name(f".{path.name}.tmp")
-    with open(temp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, path)
 
 
 def _describe_difference(stored: Mapping[str, Any], current: Mapping[str, Any]) -> str:
@@ -272,7 +263,7 @@ class RunJournal:
             "fingerprint": self.fingerprint,
             "chunks": [dataclasses.asdict(c) for c in self.chunks],
         }
-        _write_atomically(self.folder / JOURNAL, (json.dumps(data, indent=1) + "\n").encode("utf-8"))
+        write_atomically(self.folder / JOURNAL, json.dumps(data, indent=1) + "\n", durable=True)
 
     @property
     def rows_done(self) -> int:
@@ -296,7 +287,7 @@ class RunJournal:
             with pa.ipc.new_file(sink, fragment.schema) as writer:
                 writer.write_table(fragment)
             data = sink.getvalue().to_pybytes()
-        _write_atomically(self.folder / name, data)
+        write_atomically(self.folder / name, data, durable=True)
         self.chunks.append(ChunkRecord(index, rows, name, summary))
         self._save()
 

@@ -92,17 +92,32 @@ def _jsonl_chunks(path: Path, chunk_rows: int, encoding: str) -> Iterator[pd.Dat
             except json.JSONDecodeError as exc:
                 raise InputError(f"'{path}' is not valid JSON: {exc.msg} at line {exc.lineno}.") from None
             _check_records(records, path)
+            columns = _all_keys(records)
             for start in range(0, len(records), chunk_rows):
-                yield pd.DataFrame.from_records(records[start : start + chunk_rows])
+                yield pd.DataFrame.from_records(records[start : start + chunk_rows], columns=columns)
             return
+        # Records need not share their keys, but every chunk must have the same columns in the same
+        # order (a CSV output has one header; a key first seen in a late chunk must not be dropped),
+        # so a first pass collects every key.
+        columns = _all_keys(record for _, record in json_lines(handle, path))
+        handle.seek(0)
         batch: list[dict] = []
         for _, record in json_lines(handle, path):
             batch.append(record)
             if len(batch) == chunk_rows:
-                yield pd.DataFrame.from_records(batch)
+                yield pd.DataFrame.from_records(batch, columns=columns)
                 batch = []
         if batch:
-            yield pd.DataFrame.from_records(batch)
+            yield pd.DataFrame.from_records(batch, columns=columns)
+
+
+def _all_keys(records) -> list[str]:
+    """Every key of the records, in the order each first appears."""
+    keys: dict[str, None] = {}
+    for record in records:
+        if not keys.keys() >= record.keys():
+            keys.update(dict.fromkeys(record))
+    return list(keys)
 
 
 def json_lines(handle, path: str | Path, expected: str = "one object per line") -> Iterator[tuple[int, dict]]:
@@ -292,6 +307,18 @@ def arrow_fragment(frame: pd.DataFrame):
     return pa.Table.from_pandas(frame, preserve_index=False)
 
 
+def _text_for_null(arrow_type):
+    import pyarrow as pa
+
+    if pa.types.is_null(arrow_type):
+        return pa.string()
+    if pa.types.is_list(arrow_type):
+        return pa.list_(_text_for_null(arrow_type.value_type))
+    if pa.types.is_large_list(arrow_type):
+        return pa.large_list(_text_for_null(arrow_type.value_type))
+    return arrow_type
+
+
 class TableWriter:
     """Writes chunks to a temporary file next to the target and renames it into place on success,
     so a reader never sees a half-written output and a failed run leaves the old file untouched.
@@ -335,9 +362,12 @@ class TableWriter:
         import pyarrow.parquet as pq
 
         if self._parquet is None:
-            # A column that is all null in the first chunk is written as text, so later chunks fit.
-            fields = [pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in table.schema]
-            self._schema = pa.schema(fields)
+            # A column with no value in the first chunk (all missing, or lists that are all empty) is
+            # written as text, so later chunks that have values fit.
+            self._schema = pa.schema([
+                field.with_type(pa.string() if table.num_rows and column.null_count == table.num_rows else _text_for_null(field.type))
+                for field, column in zip(table.schema, table.columns)
+            ])
             self._parquet = pq.ParquetWriter(self.temp, self._schema)
         try:
             table = table.select(self._schema.names).cast(self._schema)
@@ -356,10 +386,7 @@ class TableWriter:
             import pyarrow.parquet as pq
 
             pq.write_table(pa.table({}), self.temp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(self.temp, 0o666 & ~umask)  # mkstemp creates owner-only files
-        os.replace(self.temp, self.path)
+        publish(self.temp, self.path)
 
     def abort(self) -> None:
         """Drop the partial output; the target path is left as it was."""
@@ -379,19 +406,29 @@ class TableWriter:
             self.abort()
 
 
-def write_text_atomically(path: str | Path, text: str) -> Path:
-    """Write ``text`` (UTF-8) to a temporary file next to ``path`` and rename it into place, so a
-    reader never sees half a file and a failure leaves the old one untouched."""
+def publish(temp: str | Path, path: str | Path, mode: int = 0o666) -> None:
+    """Rename a finished temporary file (or folder: ``mode=0o777``) to ``path``, with the
+    permissions a plain new file would get: mkstemp and mkdtemp create owner-only ones."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temp, mode & ~umask)
+    os.replace(temp, path)
+
+
+def write_atomically(path: str | Path, data: str | bytes, durable: bool = False) -> Path:
+    """Write ``data`` (text as UTF-8) to a temporary file next to ``path`` and rename it into place,
+    so a reader never sees half a file and a failure leaves the old one untouched. ``durable``:
+    flush it to disk before the rename, so it survives a crash of the machine, not just the process."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)  # mkstemp creates owner-only files
-        os.replace(temp, path)
+        with os.fdopen(handle, "wb") as out:
+            out.write(data.encode("utf-8") if isinstance(data, str) else data)
+            if durable:
+                out.flush()
+                os.fsync(out.fileno())
+        publish(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
