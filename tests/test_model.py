@@ -69,3 +69,19 @@ def test_sentiment_head_round_trips_through_safetensors(tmp_path):
     np.testing.assert_allclose(head.predict_proba(X), loaded.predict_proba(X), rtol=1e-6)
     scores = SentimentHead.score_from_proba(loaded.predict_proba(X))
     assert scores.min() >= -1 and scores.max() <= 1
+
+
+def test_a_failed_write_into_a_staged_model_folder_leaves_the_old_one(tmp_path):
+    from triage.model import staged_model_folder
+
+    folder = tmp_path / "team"
+    folder.mkdir()
+    (folder / "manifest.json").write_text("old", encoding="utf-8")
+    with pytest.raises(RuntimeError), staged_model_folder(folder) as staging:
+        (staging / "manifest.json").write_text("half", encoding="utf-8")
+        raise RuntimeError("training stopped")
+    assert (folder / "manifest.json").read_text(encoding="utf-8") == "old"
+    with staged_model_folder(folder) as staging:
+        (staging / "manifest.json").write_text("new", encoding="utf-8")
+        assert (folder / "manifest.json").read_text(encoding="utf-8") == "old"  # not before the block ends
+    assert [p.name for p in tmp_path.iterdir()] == ["team"] and (folder / "manifest.json").read_text(encoding="utf-8") == "new"

@@ -106,3 +106,7 @@ def test_train_splits_by_time_and_keeps_the_base_tier_classifier_without_tier_la
     bundle, default = ModelBundle.load(tmp_path / "mine"), ModelBundle.load(default_model_path())
     assert list(bundle.classifier["tier"].classes_) == list(default.classifier["tier"].classes_)
     assert "No labels for tier: that classifier is the base model's." in (tmp_path / "mine" / "MODEL_CARD.md").read_text()
+    # Retraining a model into its own folder reads the old files before the new folder takes its place.
+    again = train_model(path, tmp_path / "mine", TrainSettings(search=False, base_model=tmp_path / "mine"), log=lambda _: None)
+    assert again["sentiment"]["copied_from"] == str(tmp_path / "mine") and ModelBundle.load(tmp_path / "mine")
+    assert not list(tmp_path.glob(".mine.*"))

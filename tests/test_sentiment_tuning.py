@@ -1,5 +1,7 @@
 """Fine-tuning reads labelled CSVs strictly, and what it writes scores through the scoring path."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -106,3 +108,7 @@ def test_train_and_evaluate_sentiment_commands(tmp_path, capsys):
     assert "Sentiment (held-out rows of `labelled.csv`)" in card and "| this model |" in card
     assert main(["evaluate-sentiment", str(labelled), "--model", str(out), "--no-baseline", "--json", str(tmp_path / "fig.json"), *columns]) == 0
     assert "Sentiment on" in capsys.readouterr().out and (tmp_path / "fig.json").is_file()
+    # Retrained into the folder it starts from: the folder is replaced whole once training ends.
+    assert main(["train-sentiment", str(labelled), "--out", str(out), "--base-model", str(out), "--epochs", "1", "--rank", "4", *columns]) == 0
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["name"] == "mine"
+    assert not list(tmp_path.glob(".mine.*"))  # no staging or old folder left behind

@@ -685,6 +685,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 def run_train_sentiment(args: argparse.Namespace) -> int:
     from .lora import LoraSettings
+    from .model import staged_model_folder
     from .sentiment import SentimentHead
     from .sentiment_eval import evaluate_sentiment, format_report
     from .sentiment_tuning import TuningSettings, train_sentiment_model, tuned_encoder, write_sentiment_model
@@ -694,11 +695,12 @@ def run_train_sentiment(args: argparse.Namespace) -> int:
         data = data.limit_training(args.max_rows)
     settings = TuningSettings(epochs=args.epochs, learning_rate=args.learning_rate, lora=LoraSettings(rank=args.rank, alpha=2.0 * args.rank))
     print(f"fine-tuning on {int(data.train.sum())} rows, choosing the epoch on {int(data.validation.sum())}")
-    parts = train_sentiment_model(data, args.out, settings, log=print)
-    head = SentimentHead.load(args.out / parts["sentiment"]["file"])
-    report = evaluate_sentiment(data, tuned_encoder(args.out, parts, args.base_model), head, baselines=False)
-    print(format_report(report))
-    write_sentiment_model(args.base_model, args.out, parts, report.manifest_figures())
+    with staged_model_folder(args.out) as staging:  # args.out changes only once the folder is complete
+        parts = train_sentiment_model(data, staging, settings, log=print)
+        head = SentimentHead.load(staging / parts["sentiment"]["file"])
+        report = evaluate_sentiment(data, tuned_encoder(staging, parts, args.base_model), head, baselines=False)
+        print(format_report(report))
+        write_sentiment_model(args.base_model, staging, parts, report.manifest_figures(), name=args.out.name)
     print(f"wrote {args.out}; retrain its classifier on your history: triage train EXPORT --base-model {args.out} --out DIR")
     return 0
 

@@ -7,15 +7,21 @@ format, or whose classifier file holds types outside scikit-learn's trusted set;
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import platform
+import shutil
+import tempfile
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from .errors import ModelLoadError, TriageWarning
+from .tables import publish
 
 MANIFEST = "manifest.json"
 FORMAT = "triage-model"
@@ -153,3 +159,24 @@ class ModelBundle:
                 TriageWarning,
                 stacklevel=3,
             )
+
+
+@contextlib.contextmanager
+def staged_model_folder(out_dir: str | Path) -> Iterator[Path]:
+    """An empty folder beside ``out_dir`` to write a model into, put in ``out_dir``'s place when the
+    block ends without error. A failed or interrupted training run leaves the old folder as it was,
+    and a model can be retrained into the folder it was loaded from (its files are read before the
+    swap)."""
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent))
+    try:
+        yield staging
+        old = out_dir.with_name(f".{out_dir.name}.{os.getpid()}.old")
+        if out_dir.exists():
+            os.replace(out_dir, old)
+        publish(staging, out_dir, mode=0o777)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+

@@ -227,7 +227,7 @@ def read_labelled_export(
 class TrainSettings:
     """What ``triage train`` was asked to do; stored in the manifest as the config used."""
 
-    base_model: str | None = None
+    base_model: str | Path | None = None
     config: str | None = None
     columns: Mapping[str, str] = field(default_factory=dict)
     labels: LabelOptions = field(default_factory=LabelOptions)
@@ -236,7 +236,7 @@ class TrainSettings:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "base_model": self.base_model or "models/default",
+            "base_model": str(self.base_model or "models/default"),
             "config": self.config,
             "columns": dict(self.columns),
             "labels": asdict(self.labels),
@@ -285,7 +285,7 @@ def train_model(
     classifier for it, and the manifest says so.
     """
     from .engine import load
-    from .model import FORMAT, FORMAT_VERSION, SENTIMENT_FILE, library_versions
+    from .model import FORMAT, FORMAT_VERSION, SENTIMENT_FILE, library_versions, staged_model_folder
     from .signals import ticket_texts
     from .training import classifier_manifest, file_sha256, fit_target, save_classifier_and_manifest
 
@@ -322,11 +322,7 @@ def train_model(
         metrics[target] = report
         trained_rows[target] = {"train_rows": int(train.sum()), "held_out_rows": int(test.sum())}
     base = engine.model.manifest
-    out_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(engine.model.path / base["sentiment"]["file"], out_dir / SENTIMENT_FILE)
     adapter = engine.model.encoder_adapter
-    if adapter is not None:
-        shutil.copyfile(adapter, out_dir / adapter.name)
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -359,5 +355,9 @@ def train_model(
             "config_used": settings.to_dict(),
         },
     }
-    save_classifier_and_manifest(out_dir, classifier, manifest)
+    with staged_model_folder(out_dir) as staging:
+        shutil.copyfile(engine.model.path / base["sentiment"]["file"], staging / SENTIMENT_FILE)
+        if adapter is not None:
+            shutil.copyfile(adapter, staging / adapter.name)
+        save_classifier_and_manifest(staging, classifier, manifest)
     return manifest

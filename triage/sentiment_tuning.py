@@ -414,7 +414,11 @@ def tuned_encoder(out_dir: str | Path, parts: dict[str, Any], base_model: str | 
 
 
 def write_sentiment_model(
-    base_model: str | Path | None, out_dir: str | Path, parts: dict[str, Any], metrics: dict[str, Any] | None = None
+    base_model: str | Path | None,
+    out_dir: str | Path,
+    parts: dict[str, Any],
+    metrics: dict[str, Any] | None = None,
+    name: str | None = None,
 ) -> dict[str, Any]:
     """Make ``out_dir`` a complete model folder: the base model's classifier with the newly trained
     sentiment parts (already written into ``out_dir`` by :func:`train_sentiment_model`).
@@ -437,7 +441,7 @@ def write_sentiment_model(
     encoder = {**base["encoder"], "adapter": parts["encoder_adapter"]}
     manifest = {
         **base,
-        "name": out_dir.name,
+        "name": name or out_dir.name,
         "created": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         "libraries": library_versions(),
         "encoder": encoder,
