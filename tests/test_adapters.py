@@ -1,5 +1,6 @@
 import io
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -167,7 +168,7 @@ def test_reopens_become_contact_counts_and_the_third_contact_escalates(tmp_path)
 
 def test_a_first_line_longer_than_64_kib_is_still_json_lines(tmp_path):
     export = tmp_path / "full.jsonl"
-    long_ticket = {"id": 1, "requester_id": 5, "group_id": 7, "via": {"channel": "email"}, "description": "word " * 20_000}
+    long_ticket = {"id": 1, "requester_id": 5, "submitter_id": 5, "group_id": 7, "via": {"channel": "email"}, "description": "word " * 20_000}
     export.write_text(json.dumps(long_ticket) + "\n" + json.dumps({"id": 2, "requester_id": 6, "group_id": 7, "description": "short"}) + "\n",
                       encoding="utf-8")
     assert len(export.read_text(encoding="utf-8").splitlines()[0]) > 1 << 16
@@ -244,6 +245,29 @@ def test_flat_json_lines_are_generic_and_zendesk_ones_are_not(tmp_path):
     assert read_tickets(pretty).frame[["id", "text"]].values.tolist() == [["9", "Single ticket"]]
 
 
+def test_records_with_generic_helpdesk_keys_are_not_read_as_zendesk(tmp_path):
+    # Freshdesk's API and in-house tools also have requester_id, group_id, assignee_id, custom_fields;
+    # read as Zendesk, their text column (here "message") and extra fields would be dropped.
+    lines = tmp_path / "other_tool.jsonl"
+    lines.write_text(
+        '{"id": 11, "requester_id": 5, "group_id": 7, "assignee_id": 3, "custom_fields": [], "message": "Our site is down", '
+        '"customer_tier": "enterprise"}\n',
+        encoding="utf-8",
+    )
+    assert detect_source(lines).system == "generic"
+    opened = read_tickets(lines)
+    assert opened.frame["message"].tolist() == ["Our site is down"] and "customer_tier" in opened.frame.columns
+    freshdesk_api = tmp_path / "freshdesk_api.json"
+    freshdesk_api.write_text(json.dumps([{
+        "id": 20, "requester_id": 5, "responder_id": 3, "group_id": 7, "custom_fields": {}, "subject": "Refund",
+        "description": "<div>Refund me</div>", "description_text": "Refund me", "fr_escalated": False, "source": 1,
+    }]), encoding="utf-8")
+    assert detect_source(freshdesk_api).system == "generic"
+    zendesk_like = tmp_path / "zendesk_api.jsonl"  # Zendesk's own keys still tell a Zendesk ticket
+    zendesk_like.write_text('{"id": 1, "via": {"channel": "email"}, "raw_subject": "Hi", "description": "Hello"}\n', encoding="utf-8")
+    assert detect_source(zendesk_like).system == "zendesk"
+
+
 @pytest.mark.parametrize(
     "name, source, message",
     [
@@ -317,6 +341,8 @@ def test_cli_scores_helpdesk_exports_and_writes_back(engine, tmp_path, capsys, m
     captured = capsys.readouterr()
     assert f"triage: read '{source}' as Zendesk JSON export, 4 ticket(s)" in captured.err
     assert "rows read     4" in captured.out and "rows written  3 -> " in captured.out
+    escalated, share = re.search(r"escalate +(\d+) \((\d+)%\)", captured.out).groups()
+    assert int(share) == round(100 * int(escalated) / 4)  # a share of the rows scored, not of the updates written
     # Ticket 35438 is closed: Zendesk cannot update it.
     assert ("write-back    zendesk bulk update of 3 ticket(s) in 1 request(s) of at most 100; "
             "1 closed ticket(s) skipped (Zendesk does not update closed tickets)") in captured.out
@@ -366,3 +392,21 @@ def test_a_ticket_reopened_twice_is_scored_as_a_third_contact(engine, tmp_path, 
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["contact_count"] for r in rows] == ["3", "1"]
     assert "repeat_contact" in rows[0]["rules_fired"] and "repeat_contact" not in rows[1]["rules_fired"]
+
+
+def test_an_empty_file_is_said_to_hold_no_tickets(tmp_path):
+    empty = tmp_path / "scored.jsonl"  # what scoring an empty JSON input writes
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(InputError, match="holds no tickets: the file is empty"):
+        read_tickets(empty)
+
+
+@pytest.mark.slow
+def test_messages_name_the_users_file_not_the_converted_copy(engine, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("triage.engine.load", lambda path=None, config=None: engine)
+    source = tmp_path / "no_tickets.json"
+    source.write_text('{"tickets": [], "next_page": null, "count": 0}', encoding="utf-8")
+    assert main(["score", str(source), "-o", str(tmp_path / "out.csv"), "--no-progress"]) == 0
+    captured = capsys.readouterr()
+    assert f"'{source}' holds no tickets; the output has none either." in captured.err
+    assert "triage-source-" not in captured.err + captured.out

@@ -58,10 +58,13 @@ ZENDESK_COLUMNS = (
     "first_response_at", "satisfaction", "satisfaction_comment", "comment_count", "agent_replies",
     "times_reopened", "contact_count", "group_stations",
 )
-# Keys of a Zendesk ticket object that other tools' records rarely have.
+# Keys of a Zendesk ticket object that other tools' records do not have. Generic ones (requester_id,
+# group_id, assignee_id, custom_fields ...) are left out: Freshdesk's API and in-house tools use them
+# too, and reading such a record as Zendesk would keep only Zendesk's fields.
 _ZENDESK_TICKET_KEYS = frozenset(
-    {"requester_id", "submitter_id", "assignee_id", "organization_id", "group_id", "satisfaction_rating", "via",
-     "raw_subject", "brand_id", "has_incidents", "collaborator_ids", "ticket_form_id", "metric_set", "custom_fields"}
+    {"submitter_id", "satisfaction_rating", "via", "raw_subject", "brand_id", "has_incidents", "collaborator_ids",
+     "ticket_form_id", "metric_set", "follower_ids", "email_cc_ids", "sharing_agreement_ids", "allow_channelback",
+     "forum_topic_id", "problem_id"}
 )
 # Normalised headers that only Zendesk's CSV export writes (and triage's flattened Zendesk tickets):
 # two of them, with an Id column, make a CSV a Zendesk export. Names any tool may use (Organization,
@@ -309,6 +312,8 @@ def read_tickets(
         frame = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame()
         message = opened.message()
         mapping = opened.mapping(columns)
+    if frame.empty and not len(frame.columns):  # an empty file (scoring an empty JSON input writes one)
+        raise InputError(f"'{path}' holds no tickets: the file is empty.")
     for warning in opened.warnings:
         warnings.warn(warning, TriageWarning, stacklevel=2)
     fields = resolve_columns(list(frame.columns), mapping, require_text=require_text, records=True)
@@ -342,13 +347,9 @@ def _add_contact_counts(source: Path, target: Path, reopens: str, encoding: str,
     counted = unreadable = 0
     with TableWriter(target) as writer:
         for chunk in read_chunks(source, chunk_rows=chunk_rows, encoding=encoding):
-            contacts = []
-            for value in chunk[reopens].tolist():
-                try:
-                    number = parse_count(value)
-                except ValueError:
-                    number, unreadable = math.nan, unreadable + 1
-                contacts.append("" if math.isnan(number) else str(int(number) + 1))
+            contacts = [_contacts(value) for value in chunk[reopens].tolist()]
+            unreadable += sum(1 for c in contacts if c is None)
+            contacts = [c or "" for c in contacts]
             counted += sum(1 for c in contacts if c)
             writer.write(chunk.assign(contact_count=contacts))
     return counted, unreadable
@@ -515,12 +516,13 @@ def _count(value: Any) -> str:
     return "" if value is None or value == "" else ticket_id_text(value)
 
 
-def _contacts(reopens: Any) -> str:
-    """Zendesk's reopen count as triage's contact count: reopened twice is the third contact."""
+def _contacts(reopens: Any) -> str | None:
+    """Zendesk's reopen count as triage's contact count: reopened twice is the third contact
+    ("" when the count is blank, None when it is not a whole number)."""
     try:
         number = parse_count(_count(reopens))
     except ValueError:
-        return ""
+        return None
     return "" if math.isnan(number) else str(int(number) + 1)
 
 
@@ -589,7 +591,7 @@ def flatten_zendesk_ticket(ticket: Mapping[str, Any], names: _Sideloads | None =
         "comment_count": str(len(comments)) if comments else "",
         "agent_replies": _count(replies) if replies is not None else (str(agent_replies) if comments and requester_id else ""),
         "times_reopened": _count(reopens),
-        "contact_count": _contacts(reopens),
+        "contact_count": _contacts(reopens) or "",
         "group_stations": _count(metrics.get("group_stations")),
     }
     return record

@@ -93,7 +93,8 @@ class RunSummary:
     def lines(self) -> list[str]:
         priorities = ", ".join(f"{p} {self.priorities.get(p, 0)}" for p in reversed(PRIORITIES))
         tiers = ", ".join(f"tier {t} {self.tiers.get(t, 0)}" for t in (1, 2, 3, 4))
-        share = f" ({self.escalations / self.rows_written:.0%})" if self.rows_written else ""
+        # Escalations are counted over the rows scored; a write-back may write fewer (closed tickets).
+        share = f" ({self.escalations / self.rows_read:.0%})" if self.rows_read else ""
         resumed = [f"resumed       {self.rows_resumed} rows scored by the interrupted run"] if self.rows_resumed else []
         return [
             f"rows read     {self.rows_read}",
@@ -413,7 +414,8 @@ def score_file(
     output_format(output_path)  # an output without a known extension stops before any work
     if not input_path.exists():
         raise InputError(f"Input '{input_path}' does not exist.")
-    summary = RunSummary(input_path, output_path)
+    shown = Path(source_path) if source_path is not None else input_path  # what the user named, not a converted copy
+    summary = RunSummary(shown, output_path)
     started = time.perf_counter()
 
     def report(message: str) -> None:
@@ -500,7 +502,7 @@ def score_file(
                 score(*waiting)
             if journal is not None:
                 if index + 1 < len(done):
-                    raise ResumeError(f"Cannot resume into '{output_path}': '{input_path}' has fewer rows than the interrupted run read. Run without --resume to start over.")
+                    raise ResumeError(f"Cannot resume into '{output_path}': '{shown}' has fewer rows than the interrupted run read. Run without --resume to start over.")
                 with TableWriter(output_path) as final:
                     journal.finish(final)
     except BaseException:
@@ -514,7 +516,7 @@ def score_file(
         discard_work_folder(output_path)  # a finished run replaces what an interrupted one left
     summary.rows_written = written
     if summary.rows_read == 0:
-        report(f"'{input_path}' holds no tickets; the output has none either.")
+        report(f"'{shown}' holds no tickets; the output has none either.")
     duplicates = seen.message()
     if duplicates:
         report(duplicates)
