@@ -39,7 +39,7 @@ from .history import (
     history_columns,
     parse_times,
 )
-from .tables import TableWriter, count_rows, output_format, output_fragment, read_chunks
+from .tables import TableWriter, count_rows, output_format, output_fragment, read_chunks, sibling_path
 
 MAX_KEPT_WARNINGS = 100  # a run keeps the text of its first warnings and counts the rest
 _SHOWN_DUPLICATES = 10
@@ -366,9 +366,7 @@ def history_contact_counts(
 
 def default_output_path(input_path: Path) -> Path:
     """``tickets.csv`` -> ``tickets.scored.csv`` (a Parquet folder gets ``.scored.parquet``)."""
-    if input_path.is_dir():
-        return input_path.with_name(input_path.name + ".scored.parquet")
-    return input_path.with_name(f"{input_path.stem}.scored{input_path.suffix}")
+    return sibling_path(input_path, "scored", ".parquet" if input_path.is_dir() else None)
 
 
 def score_file(

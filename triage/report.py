@@ -32,7 +32,7 @@ from .metrics import EscalationMetrics, compute_metrics, metrics_calendar
 from .privacy import mask_personal_data
 from .scored import flag, listed, missing_scored_columns, tier_number
 from .sla import parse_timestamp
-from .tables import write_atomically
+from .tables import sibling_path, write_atomically
 
 PRIORITY_COLOURS = {"Critical": "#b3261e", "High": "#e8710a", "Medium": "#f2b705", "Low": "#2e7d32"}
 TIER_COLOURS = {1: "#90caf9", 2: "#42a5f5", 3: "#1e88e5", 4: "#0d47a1"}
@@ -341,8 +341,7 @@ def render_report(data: ReportData) -> str:
 
 
 def default_report_path(scored: Path) -> Path:
-    stem = scored.name if scored.is_dir() else scored.stem
-    return scored.with_name(f"{stem}.report.html")
+    return sibling_path(scored, "report", ".html")
 
 
 def report_file(

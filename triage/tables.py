@@ -319,7 +319,27 @@ def _text_for_null(arrow_type):
     return arrow_type
 
 
-class TableWriter:
+class CommitsOnSuccess:
+    """A writer used as a context manager: ``close()`` when the block succeeds, ``abort()`` when
+    it raises, so the target is either complete or untouched."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+
+class TableWriter(CommitsOnSuccess):
     """Writes chunks to a temporary file next to the target and renames it into place on success,
     so a reader never sees a half-written output and a failed run leaves the old file untouched.
 
@@ -396,14 +416,12 @@ class TableWriter:
                     resource.close()
         self.temp.unlink(missing_ok=True)
 
-    def __enter__(self) -> Self:
-        return self
 
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
+def sibling_path(path: Path, tag: str, suffix: str | None = None) -> Path:
+    """A file beside ``path`` named after it: ``tickets.csv`` -> ``tickets.TAG.csv`` (or ``SUFFIX``
+    in place of ``.csv``); a folder's whole name is kept: ``exports/`` -> ``exports.TAG SUFFIX``."""
+    stem = path.name if path.is_dir() else path.stem
+    return path.with_name(f"{stem}.{tag}{path.suffix if suffix is None else suffix}")
 
 
 def publish(temp: str | Path, path: str | Path, mode: int = 0o666) -> None:

@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -43,7 +43,7 @@ from .columns import resolve_columns, text_value, ticket_id_text
 from .config import PRIORITIES, TIERS, Config
 from .errors import InputError
 from .scored import flag, listed, missing_scored_columns, tag, tier_number
-from .tables import TableWriter, read_chunks
+from .tables import CommitsOnSuccess, TableWriter, read_chunks, sibling_path
 
 WRITEBACK_FORMATS = ("zendesk", "freshdesk")
 FRESHDESK_COLUMNS = ("Ticket ID", "Priority", "Priority value", "Group", "Group ID", "Tags", "Private note")
@@ -109,8 +109,7 @@ class WritebackResult:
 
 def default_writeback_path(input_path: Path, fmt: str) -> Path:
     """``tickets.csv`` -> ``tickets.zendesk.jsonl`` / ``tickets.freshdesk.csv``."""
-    stem = input_path.name if input_path.is_dir() else input_path.stem
-    return input_path.with_name(f"{stem}.{fmt}{_EXTENSIONS[fmt][0]}")
+    return sibling_path(input_path, fmt, _EXTENSIONS[fmt][0])
 
 
 def helpdesk_id(raw: Any, row_number: int) -> int:
@@ -287,7 +286,7 @@ def freshdesk_row(ticket: WritebackTicket) -> dict[str, Any]:
     }
 
 
-class WritebackWriter:
+class WritebackWriter(CommitsOnSuccess):
     """Writes a bulk-update file chunk by chunk; the file appears only when :meth:`close` completes.
 
     Use as a context manager: an exception drops the partial file and leaves the target untouched.
@@ -353,15 +352,6 @@ class WritebackWriter:
     def result(self) -> WritebackResult:
         replaces_tags = self.format == "freshdesk" or self.tags_field == "tags"
         return WritebackResult(self.path, self.format, self.rows, self.requests, self.skipped_closed, self.own_tags, replaces_tags)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
 
 
 def write_back(
