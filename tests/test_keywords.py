@@ -190,10 +190,20 @@ def test_security_rule_drops_negated_and_hypothetical_mentions(nlp, text, expect
         ("I have no internet and the site is down.", True),
         ("Is PSN down?", True),
         ("Our internet is not working since Monday.", True),
+        # Something that does not load is a bug; the whole service not loading is an outage.
+        ("The dashboard chart does not load for the March report.", False),
+        ("The invoice page didn't load, I am not even mad.", False),
+        ("Profile pictures won't load in the member list.", False),
+        ("Our website is not loading for any customer.", True),
+        ("The app does not load since this morning.", True),
+        ("The platform will not load for anyone in our team.", True),
     ],
 )
 def test_outage_rule(nlp, text, expected):
-    assert ("outage" in categories(nlp, text)) is expected
+    found = categories(nlp, text)
+    assert ("outage" in found) is expected
+    if "load" in text:
+        assert "bug" in found
 
 
 def test_topics_count_when_negated(nlp):
