@@ -38,6 +38,22 @@ def test_short_texts_keep_the_models_language(detector, text):
     assert (guess.code, guess.source) == ("en", "assumed")
 
 
+@pytest.mark.parametrize(
+    "text, code",
+    [("我的账户被盗了，请帮忙。", "zh"), ("アカウントが乗っ取られました", "ja"), ("Мой аккаунт взломали, помогите!", "ru"), ("Ελπίζω σύντομα", "el")],
+)
+def test_a_short_text_in_another_script_is_never_assumed_english(detector, text, code):
+    # No spaces to count words by (Chinese, Japanese), or too few words: the script alone rules out English.
+    guess = detector.guess(text)
+    assert (guess.code, guess.source) == (code, "detected")
+
+
+@pytest.mark.slow
+def test_a_short_chinese_ticket_goes_to_a_person(engine):
+    result = engine.score_ticket({"ticket_id": "Z-1", "text": "我已经被扣款三次了，我明天会联系我的律师。"})
+    assert result.language == "zh" and "language_unsupported" in result.categories and result.needs_review
+
+
 def test_empty_text_has_no_language(detector):
     assert detector.guess("  ").code == ""
 

@@ -4,7 +4,9 @@ Detection uses py3langid (a naive Bayes model over byte n-grams that ships insid
 language column in the export, when present, wins over detection. Short texts carry too little
 evidence to call ("refund", "Still broken"), so a text counts as another language only when the
 detector is confident and the text has enough words; otherwise the models' own language is
-assumed.
+assumed. Not for a text written mostly outside the Latin alphabet, however short: Chinese or
+Japanese has no spaces to count words by, and such a text cannot be English, so the detector's
+answer stands ("und", undetermined, when it still says English).
 """
 
 from __future__ import annotations
@@ -28,6 +30,13 @@ NAMES = {
 MIN_WORDS = 4
 MIN_PROBABILITY = 0.95
 _WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _mostly_other_script(text: str) -> bool:
+    """More than half the letters are outside the Latin alphabet (Basic Latin to Latin Extended-B)."""
+    letters = [c for c in text if c.isalpha()]
+    other = sum(1 for c in letters if c > "\u024f")
+    return bool(letters) and other * 2 > len(letters)
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,10 @@ class LanguageDetector:
             return LanguageGuess(normalise_code(declared), "declared")
         if not text.strip():
             return LanguageGuess("", "none", 0.0)
+        if _mostly_other_script(text):
+            with self._lock:
+                code, probability = self._identifier.classify(text)
+            return LanguageGuess("und" if code == "en" else code, "detected", float(probability))
         if len(_WORD.findall(text)) < MIN_WORDS:
             return LanguageGuess(self.default, "assumed", 0.0)
         with self._lock:
