@@ -201,3 +201,18 @@ def test_parquet_columns_empty_in_the_first_chunk_take_later_values(tmp_path):
     table = pq.read_table(out)
     assert table.column("actions").to_pylist() == [[], ["notify manager"]]
     assert table.column("plan").to_pylist() == [None, "gold"] and table.column("note").to_pylist() == [None, "hi"]
+
+
+def test_a_lone_carriage_return_inside_a_field_does_not_split_the_row(tmp_path):
+    # Real exports (customer_support_twitter) hold stray "\r" in unquoted text; read as a line end it
+    # would make two rows with shifted columns out of one ticket.
+    path = tmp_path / "export.csv"
+    path.write_bytes(b'ticket_id,text,contact_count\n1,first half\rsecond half,1\n2,"quoted\r\nbreak",2\n')
+    table = read_table(path)
+    assert table.to_dict("records") == [
+        {"ticket_id": "1", "text": "first half second half", "contact_count": "1"},
+        {"ticket_id": "2", "text": "quoted\r\nbreak", "contact_count": "2"},
+    ]
+    classic_mac = tmp_path / "mac.csv"  # no line feeds at all: carriage returns end the lines
+    classic_mac.write_bytes(b"ticket_id,text\r1,one\r2,two\r")
+    assert read_table(classic_mac)["text"].tolist() == ["one", "two"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -45,15 +46,49 @@ def detect_format(path: str | Path) -> str:
     return fmt
 
 
+class _LoneCarriageReturns:
+    """A text file read with every carriage return that does not end a line turned into a space.
+
+    In a file whose lines end in "\n" or "\r\n", a bare "\r" is a stray character inside a
+    field (pasted from an old Mac or a web form); CSV readers take it for a line end and split the
+    ticket in two, its second half read as a row of its own with shifted columns."""
+
+    def __init__(self, handle):
+        self._handle = handle
+
+    def read(self, size: int = -1) -> str:
+        text = self._handle.read(size)
+        if text.endswith("\r"):  # its "\n" may start the next block
+            text += self._handle.read(1)
+        return _LONE_CR.sub(" ", text)
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
+def _has_lone_carriage_returns(path: Path) -> bool:
+    """True when the file ends its lines with line feeds and also holds a carriage return not followed by one."""
+    with open(path, "rb") as handle:
+        head = handle.read(1 << 16)
+        if b"\n" not in head:
+            return False  # no line feeds: carriage returns are the line ends (classic Mac files)
+        handle.seek(0)
+        return any(re.search(rb"\r(?!\n)", block[:-1] if block.endswith(b"\r") else block) for block in iter(lambda: handle.read(1 << 20), b""))
+
+
 def _csv_chunks(path: Path, chunk_rows: int, encoding: str) -> Iterator[pd.DataFrame]:
     separator = "\t" if path.suffix.lower() == ".tsv" else ","
+    source = _LoneCarriageReturns(open(path, encoding=encoding, newline="")) if _has_lone_carriage_returns(path) else path  # noqa: SIM115
     try:
         with warnings.catch_warnings():
             # pandas reads a first row with more fields than the header as an index and shifts
             # every column; index_col=False turns that into a warning, made an error here.
             warnings.simplefilter("error", pd.errors.ParserWarning)
             reader = pd.read_csv(
-                path,
+                source,
                 sep=separator,
                 dtype=str,
                 keep_default_na=False,
@@ -80,6 +115,9 @@ def _csv_chunks(path: Path, chunk_rows: int, encoding: str) -> Iterator[pd.DataF
             f"'{path}' is not a well-formed CSV file: its first data row has more fields than the header names. "
             "Quote fields that contain the separator, or add the missing column names to the header."
         ) from None
+    finally:
+        if not isinstance(source, Path):
+            source.close()
 
 
 def _jsonl_chunks(path: Path, chunk_rows: int, encoding: str) -> Iterator[pd.DataFrame]:
