@@ -226,3 +226,15 @@ def test_rules_that_change_the_proposal_on_their_own_are_named():
     # VIP (at least High, tier 2) and bug (tier 3) ask for nothing the classifier did not propose.
     assert outcome.rules_fired == ("legal_threat", "vip_fast_track", "bug_report")
     assert outcome.rules_overriding == ("legal_threat",)
+
+
+def test_evidence_names_each_phrase_once_however_often_it_repeats():
+    # A 100,000-character ticket repeating a word must not give a reason of the same length.
+    hits = [KeywordHit("billing", "invoices", 0, 8, n) for n in range(1, 1448)]
+    hits += [KeywordHit("billing", "refund", 0, 6, 4)] + [KeywordHit("billing", f"charge{i}", 0, 7, 9) for i in range(6)]
+    t = signals(hits=tuple(hits))
+    assert t.evidence("billing") == (
+        "'invoices' (sentences 1, 2, 3 and 1,444 more), 'refund' (sentence 4), 'charge0' (sentence 9), "
+        "'charge1' (sentence 9), 'charge2' (sentence 9), and 3 more"
+    )
+    assert signals(hits=(hit("legal", "lawyer"),)).evidence("legal") == "'lawyer' (sentence 1)"

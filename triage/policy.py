@@ -40,7 +40,28 @@ class TicketSignals:
         return {hit.category for hit in self.hits}
 
     def evidence(self, category: str) -> str:
-        return ", ".join(hit.describe().split(": ", 1)[1] for hit in self.hits if hit.category == category)
+        """The words that matched ``category`` and where: each phrase once, with the sentences it
+        stands in, so a long ticket repeating a word gives a short reason."""
+        sentences: dict[str, list[int]] = {}
+        for hit in self.hits:
+            if hit.category == category:
+                sentences.setdefault(hit.text, []).append(hit.sentence)
+        named = [f"'{text}' ({_sentence_list(numbers)})" for text, numbers in list(sentences.items())[:EVIDENCE_PHRASES]]
+        if len(sentences) > EVIDENCE_PHRASES:
+            named.append(f"and {len(sentences) - EVIDENCE_PHRASES} more")
+        return ", ".join(named)
+
+
+EVIDENCE_PHRASES = 5  # phrases named in a reason
+EVIDENCE_SENTENCES = 3  # sentence numbers named for each
+
+
+def _sentence_list(numbers: list[int]) -> str:
+    numbers = sorted(set(numbers))
+    if len(numbers) == 1:
+        return f"sentence {numbers[0]}"
+    more = len(numbers) - EVIDENCE_SENTENCES
+    return f"sentences {', '.join(map(str, numbers[:EVIDENCE_SENTENCES]))}" + (f" and {more:,} more" if more > 0 else "")
 
 
 @dataclass(frozen=True)
