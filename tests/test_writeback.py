@@ -324,3 +324,10 @@ def test_ids_are_checked_before_scoring(tmp_path):
         check_helpdesk_ids(export)
     export.write_text("Case,text\n12,hello\n", encoding="utf-8")
     check_helpdesk_ids(export, columns={"ticket_id": "Case"})
+
+
+def test_a_column_name_the_frame_lacks_is_a_clear_error(tmp_path):
+    with pytest.raises(InputError, match="The ticket id column 'ticket_id' is not among the columns found \\(id, text"):
+        write_back(scored_frame(), tmp_path / "u.jsonl", "zendesk", load_config(), "ticket_id")
+    with pytest.raises(InputError, match="The status column 'state' is not among"):
+        write_back(scored_frame(), tmp_path / "u.jsonl", "zendesk", load_config(), "id", status_column="state")

@@ -171,6 +171,12 @@ class WritebackBuilder:
             )
         if id_column is None:
             raise _no_id_column(list(scored.columns))
+        for what, column in (("ticket id", id_column), ("tags", tags_column), ("status", status_column)):
+            if column is not None and column not in scored.columns:
+                raise InputError(
+                    f"The {what} column '{column}' is not among the columns found ({', '.join(map(str, scored.columns))}); "
+                    "name one of those."
+                )
         out = []
         for offset, (_, row) in enumerate(scored.iterrows()):
             values = row.to_dict()
