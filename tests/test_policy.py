@@ -143,7 +143,8 @@ def test_thresholds_come_from_config():
 
 def test_empty_text_is_low_frontline_with_a_flag():
     outcome = decide(signals(text="  ", word_count=0), "High", 3)
-    assert (outcome.priority, outcome.tier, outcome.flags) == ("Low", 1, ("empty_text",))
+    assert (outcome.priority, outcome.tier, outcome.flags) == ("Low", 1, ("empty_text", "needs_review"))
+    assert outcome.needs_review  # "kept at Low for a person to look at": it goes to the review queue
 
 
 def test_empty_text_of_a_vip_still_gets_the_fast_track():

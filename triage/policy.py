@@ -101,7 +101,7 @@ def rule(function: Rule) -> Rule:
 def empty_text(t: TicketSignals, config: Config) -> Decision | None:
     if t.text.strip():
         return None
-    return Decision("empty_text", "No ticket text to read: kept at Low for a person to look at.", priority_cap="Low", tier_cap=1, flags=("empty_text",))
+    return Decision("empty_text", "No ticket text to read: kept at Low for a person to look at.", priority_cap="Low", tier_cap=1, flags=("empty_text", "needs_review"))
 
 
 @rule
