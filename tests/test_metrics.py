@@ -159,8 +159,17 @@ def test_no_escalation_record_is_a_one_line_error(capsys):
     assert main(["metrics", str(FIXTURES / "zendesk_tickets.json")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
-    assert err.startswith("triage: error: The file records no escalations: none of the columns escalated, escalated_at, tags")
-    assert "columns found (id, subject, text, status," in err and "score the file first" in err
+    # The export has tags and group_stations, but neither records an escalation: said so, not that they are missing.
+    assert err.startswith("triage: error: The file records no escalations: its 'tags' and 'group_stations' column(s) hold no escalation")
+    assert "(columns found: id, subject, text, status," in err and "score the file first" in err
+
+
+def test_a_file_without_any_escalation_column_says_which_it_looked_for(tmp_path, capsys):
+    path = tmp_path / "plain.csv"
+    path.write_text("ticket_id,text\n1,hello\n", encoding="utf-8")
+    assert main(["metrics", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "none of the columns escalated, escalated_at, tags (with 'escalated'), group_stations, nor triage's escalate column is in the file" in err
 
 
 def test_bad_values_are_named(tmp_path):

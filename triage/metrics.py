@@ -448,9 +448,16 @@ def _escalations(reader: _Reader, scored: bool, config: Config) -> tuple[list[bo
     if scored:
         return [flag(v) for v in reader.frame["escalate"]], "triage's decisions (the escalate column of a scored file)", True
     columns = ", ".join(map(str, reader.frame.columns))
+    present = [fields[k] for k in ("tags", "group_stations") if k in fields]
+    found = (
+        f"its {' and '.join(repr(c) for c in present)} column(s) hold no escalation (no escalated tag, no ticket in two groups), "
+        "and it has no escalated, escalated_at or triage escalate column"
+        if present
+        else "none of the columns escalated, escalated_at, tags (with 'escalated'), group_stations, nor triage's escalate "
+        "column is in the file"
+    )
     raise InputError(
-        f"The file records no escalations: none of the columns escalated, escalated_at, tags (with 'escalated'), group_stations, "
-        f"nor triage's escalate column is among the columns found ({columns}). Map one with --column escalated=COLUMN, "
+        f"The file records no escalations: {found} (columns found: {columns}). Map one with --column escalated=COLUMN, "
         "or score the file first (triage score INPUT -o scored.csv) to measure triage's own decisions."
     )
 
