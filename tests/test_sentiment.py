@@ -20,6 +20,37 @@ NOT_NEGATIVE = [
 ]
 
 
+# Plain reports of a fault: problem words ("fails", "error", "timeout", "crash") are not anger.
+CALM_FAULT_REPORTS = [
+    "The invoice PDF download returns a blank page in Safari.",
+    "The mobile app crashes on launch after the latest update on Android 14.",
+    "Importing a CSV with semicolons as separators puts everything in one column.",
+    "The API returns 401 unauthorized even with a freshly generated token.",
+    "I cannot attach images larger than 5 MB to a message; the upload times out.",
+    "The printer driver fails to install: error 0x80070005 access denied.",
+    "Nightly backup job failed with exit code 137 (out of memory) on the reporting server.",
+    "The app logs me out every few minutes on the tablet.",
+]
+ANGRY_WITHOUT_KEYWORDS = [
+    "I have written to you five times and nobody has bothered to answer.",
+    "You charged me twice and now you ignore me. I want my money back today.",
+    "Nobody at your company seems to care that I lost a week of work because of your bug.",
+]
+
+
+@pytest.mark.parametrize("text", CALM_FAULT_REPORTS)
+def test_a_calm_fault_report_is_not_an_angry_customer(engine, text):
+    result = engine.score_ticket({"ticket_id": "F", "text": text})
+    assert result.sentiment >= engine.config.thresholds.angry_sentiment, result.sentiment
+    assert "angry_customer" not in result.rules_fired
+
+
+@pytest.mark.parametrize("text", ANGRY_WITHOUT_KEYWORDS)
+def test_anger_without_frustration_words_still_reads_angry(engine, text):
+    result = engine.score_ticket({"ticket_id": "A", "text": text})
+    assert result.sentiment < engine.config.thresholds.angry_sentiment and "angry_customer" in result.rules_fired
+
+
 @pytest.mark.parametrize("text", NEGATIVE)
 def test_complaints_read_negative_however_they_are_phrased(engine, text):
     assert engine.score_ticket({"text": text}).sentiment_label == "negative"

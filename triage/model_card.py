@@ -125,7 +125,7 @@ def render_model_card(manifest: dict[str, Any]) -> str:
         f"- Sentiment: `{s_data['file']}`{AIRLINE_SOURCE if s_data['file'] == 'tweets.csv' else ''}, {s_data['rows']} labelled texts, "
         f"{s_data['train_rows']} trained on, {s_data['held_out_rows']} held out ({s_data['split']}).",
         *(
-            [f"- Plus {weak['rows']} helpdesk tickets for the sentiment head ({weak['source']}), labelled {weak['labels']}."]
+            [f"- Plus {_weak_examples(weak)} for the sentiment head ({weak['source']}), labelled {weak['labels']}."]
             if (weak := sentiment.get("weak_neutral_examples"))
             else []
         ),
@@ -183,3 +183,9 @@ def write_model_card(folder: Path, manifest: dict[str, Any]) -> Path:
     path = Path(folder) / "MODEL_CARD.md"
     path.write_text(render_model_card(manifest), encoding="utf-8")
     return path
+
+
+def _weak_examples(weak: dict) -> str:
+    if "sentences" in weak:
+        return f"{weak['tickets']} helpdesk tickets and {weak['sentences']} subject lines and opening sentences of others"
+    return f"{weak['rows']} helpdesk tickets"

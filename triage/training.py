@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 import zipfile
 from dataclasses import asdict
@@ -44,6 +45,7 @@ from .model_card import write_model_card
 from .sentiment_eval import evaluate_sentiment, format_report
 from .sentiment_tuning import TuningSettings, read_labelled_sentiment, refit_head, reuse_sentiment_parts, train_sentiment_model
 from .signals import SignalExtractor, ticket_texts
+from .text import clean_text
 
 HELD_OUT_PERCENT = 20
 # bfloat16 where the CPU has it: several times faster than fp32 at the same held-out accuracy, and
@@ -130,6 +132,32 @@ def calm_ticket_texts(tickets_csv: Path, config: Config, keyword_nlp, count: int
     calm = [t for t, hits in zip(texts, find_keywords(keyword_nlp, texts)) if t and not {h.category for h in hits} & UPSET_CATEGORIES]
     picked = np.random.default_rng(seed).choice(len(calm), size=min(count, len(calm)), replace=False)
     return [calm[i] for i in sorted(picked)]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def calm_problem_sentences(tickets_csv: Path, config: Config, keyword_nlp) -> list[str]:
+    """More weak neutral examples, short ones: the subjects (three words or more) and openings
+    (first two sentences, 4 to 40 words) of the English helpdesk tickets of the classifier's
+    training split, without an exclamation mark or a frustration, legal, media or manager-request
+    keyword, each distinct text once.
+
+    The whole calm tickets of :func:`calm_ticket_texts` are long; a short, plain statement of a
+    fault ("the upload times out", "export fails with error 500") still read as angry without these.
+    The tickets' later sentences were tried too and left out: mostly courtesy ("please let me know",
+    "thank you for your help"), they taught the head that a politely worded complaint is neutral.
+    """
+    data = load_ticket_data(tickets_csv, config)
+    data = data[~held_out(data["subject"] + "\n" + data["body"])]
+    pieces = [clean_text(s).text for s in data["subject"] if len(s.split()) >= 3]
+    for body in data["body"]:
+        opening = " ".join(_SENTENCE_END.split(clean_text(body).text)[:2])
+        if 4 <= len(opening.split()) <= 40:
+            pieces.append(opening)
+    pieces = list(dict.fromkeys(p for p in pieces if p and "!" not in p))
+    hits = find_keywords(keyword_nlp, pieces)
+    return [p for p, found in zip(pieces, hits) if not {h.category for h in found} & UPSET_CATEGORIES]
 
 
 def _calibration(y_true, labels, confidence: np.ndarray, proba: np.ndarray, classes) -> dict[str, float]:
@@ -311,16 +339,19 @@ def build_default_model(
     keyword_nlp = build_keyword_pipeline()
     tickets_csv = shared_data / "support_tickets" / "tickets_multilang.csv"
     calm = calm_ticket_texts(tickets_csv, config, keyword_nlp)
-    head = refit_head(encoder, sentiment_data, calm)
+    sentences = calm_problem_sentences(tickets_csv, config, keyword_nlp)
+    head = refit_head(encoder, sentiment_data, calm + sentences)
     head.save(out_dir / SENTIMENT_FILE)
     parts["sentiment"]["head"] = (
         "logistic regression (C=1) over the fine-tuned encoder's normalised mean-pooled embedding, refitted "
-        "after fine-tuning on the airline training rows plus calm helpdesk tickets weakly labelled neutral"
+        "after fine-tuning on the airline training rows plus calm helpdesk tickets and sentences weakly labelled neutral"
     )
     parts["sentiment"]["weak_neutral_examples"] = {
-        "rows": len(calm),
+        "rows": len(calm) + len(sentences),
+        "tickets": len(calm),
+        "sentences": len(sentences),
         "source": f"{tickets_csv.name}, English, classifier training split, no {', '.join(sorted(UPSET_CATEGORIES))} keyword hits",
-        "labels": "neutral (weak labels; see calm_ticket_texts in triage/training.py)",
+        "labels": "neutral (weak labels; see calm_ticket_texts and calm_problem_sentences in triage/training.py)",
     }
     report = evaluate_sentiment(sentiment_data, encoder, head, baselines=True)
     log(format_report(report))
