@@ -124,3 +124,19 @@ def test_killed_run_leaves_no_partial_file(tmp_path):
     assert "interrupted; the output file was not written" in err
     assert not out.exists()
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".partial")]
+
+
+def test_an_interrupted_resumable_run_says_what_was_kept(tmp_path, capsys, monkeypatch):
+    from triage.resume import work_folder
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("triage.cli._score_to", interrupted)
+    source, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    source.write_text("ticket_id,text\n1,hello\n", encoding="utf-8")
+    assert main(["score", str(source), "-o", str(out), "--resume"]) == 130
+    assert "interrupted before the first chunk was scored; nothing was kept" in capsys.readouterr().err
+    work_folder(out).mkdir()
+    assert main(["score", str(source), "-o", str(out), "--resume"]) == 130
+    assert f"the chunks scored so far are kept in {work_folder(out)}" in capsys.readouterr().err

@@ -442,7 +442,10 @@ def run_score(args: argparse.Namespace) -> int:
         from .resume import work_folder
 
         folder = work_folder(args.output or default_output_path(args.input))
-        _print_error(f"interrupted; the chunks scored so far are kept in {folder}; run the same command again to continue")
+        if folder.is_dir():
+            _print_error(f"interrupted; the chunks scored so far are kept in {folder}; run the same command again to continue")
+        else:
+            _print_error("interrupted before the first chunk was scored; nothing was kept, so the same command starts over")
         return 130
     if not args.quiet:
         print("\n".join(summary.lines()))
