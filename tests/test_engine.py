@@ -67,6 +67,10 @@ def test_input_columns_named_like_outputs_are_kept_under_a_prefix(engine):
         scored = engine.score_frame(frame)
     assert scored.loc[0, "input_priority"] == "urgent"
     assert scored.loc[0, "priority"] in ("Critical", "High", "Medium", "Low")
+    # A language column is read as the ticket's language and kept too; the warning says so.
+    with pytest.warns(TriageWarning, match="The column\\(s\\) \\['language'\\] it read are kept the same way, as \\['input_language'\\]"):
+        scored = engine.score_frame(frame.assign(language=["en"]))
+    assert scored.loc[0, "input_language"] == "en"
 
 
 def test_same_ticket_scores_the_same_alone_and_in_a_mixed_batch(engine):

@@ -319,9 +319,11 @@ def _attach(frame: pd.DataFrame, results: list[TicketResult], found: Mapping[str
     # as input_<name> beside triage's value; only other clashes are worth a warning.
     surprising = [name for name in clashes if (found or {}).get(name) != name]
     if surprising:
+        read = [name for name in clashes if name not in surprising]
+        also = f" The column(s) {read} it read are kept the same way, as {[f'input_{c}' for c in read]}." if read else ""
         warnings.warn(
             f"Input already has column(s) {surprising}; kept as {[f'input_{c}' for c in surprising]} "
-            "so triage's decisions can use those names.",
+            f"so triage's decisions can use those names.{also}",
             TriageWarning,
             stacklevel=3,
         )
