@@ -85,3 +85,30 @@ def test_a_failed_write_into_a_staged_model_folder_leaves_the_old_one(tmp_path):
         (staging / "manifest.json").write_text("new", encoding="utf-8")
         assert (folder / "manifest.json").read_text(encoding="utf-8") == "old"  # not before the block ends
     assert [p.name for p in tmp_path.iterdir()] == ["team"] and (folder / "manifest.json").read_text(encoding="utf-8") == "new"
+
+
+def test_a_training_target_that_is_not_a_model_folder_is_refused(tmp_path, monkeypatch):
+    from triage.errors import InputError
+    from triage.model import check_model_target, staged_model_folder
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "notes.txt").write_text("keep me", encoding="utf-8")
+    with pytest.raises(InputError, match="holds files but no model"), staged_model_folder(project):
+        pass
+    assert (project / "notes.txt").read_text(encoding="utf-8") == "keep me"
+    with pytest.raises(InputError, match="is a file; a model is a folder"):
+        check_model_target(project / "notes.txt")
+    monkeypatch.chdir(project)
+    with pytest.raises(InputError, match="is the working folder"):
+        check_model_target(".")
+    (tmp_path / "empty").mkdir()
+    assert check_model_target(tmp_path / "empty") == (tmp_path / "empty").resolve()
+    # A link to a model folder: the new model replaces the folder it points to, and the link stays.
+    (tmp_path / "v1").mkdir()
+    (tmp_path / "v1" / "manifest.json").write_text("old", encoding="utf-8")
+    (tmp_path / "current").symlink_to(tmp_path / "v1")
+    with staged_model_folder(tmp_path / "current") as staging:
+        (staging / "manifest.json").write_text("new", encoding="utf-8")
+    assert (tmp_path / "current").is_symlink() and (tmp_path / "current" / "manifest.json").read_text(encoding="utf-8") == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["current", "empty", "project", "v1"]

@@ -688,11 +688,12 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 def run_train_sentiment(args: argparse.Namespace) -> int:
     from .lora import LoraSettings
-    from .model import staged_model_folder
+    from .model import check_model_target, staged_model_folder
     from .sentiment import SentimentHead
     from .sentiment_eval import evaluate_sentiment, format_report
     from .sentiment_tuning import TuningSettings, train_sentiment_model, tuned_encoder, write_sentiment_model
 
+    check_model_target(args.out)  # refused now, not after training
     data = _sentiment_data(args)
     if args.max_rows:
         data = data.limit_training(args.max_rows)

@@ -20,7 +20,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .errors import ModelLoadError, TriageWarning
+from .errors import InputError, ModelLoadError, TriageWarning
 from .tables import publish
 
 MANIFEST = "manifest.json"
@@ -161,22 +161,48 @@ class ModelBundle:
             )
 
 
+def check_model_target(out_dir: str | Path) -> Path:
+    """Where a training run may write its model: a new folder, an empty one, or a model folder
+    (which the new model replaces). Anything else is refused before training starts, so a mistyped
+    ``--out`` cannot replace a project folder or a file. A link is followed: the model goes where
+    it points."""
+    out_dir = Path(out_dir).resolve()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"--out '{out_dir}' is a file; a model is a folder. Name a new or model folder.")
+    if out_dir == Path.cwd() or out_dir.parent == out_dir:
+        raise InputError(f"--out '{out_dir}' is the working folder or a root; name a folder for the model, e.g. models/mine.")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MANIFEST).is_file():
+        raise InputError(
+            f"--out '{out_dir}' holds files but no model ({MANIFEST} missing); the new model would replace them. "
+            "Name a new or empty folder, or a model folder to replace."
+        )
+    return out_dir
+
+
 @contextlib.contextmanager
 def staged_model_folder(out_dir: str | Path) -> Iterator[Path]:
     """An empty folder beside ``out_dir`` to write a model into, put in ``out_dir``'s place when the
-    block ends without error. A failed or interrupted training run leaves the old folder as it was,
-    and a model can be retrained into the folder it was loaded from (its files are read before the
-    swap)."""
-    out_dir = Path(out_dir)
+    block ends without error (see :func:`check_model_target` for which targets are allowed). A
+    failed or interrupted training run leaves the old folder as it was, and a model can be
+    retrained into the folder it was loaded from (its files are read before the swap)."""
+    out_dir = check_model_target(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent))
     try:
         yield staging
-        old = out_dir.with_name(f".{out_dir.name}.{os.getpid()}.old")
-        if out_dir.exists():
-            os.replace(out_dir, old)
-        publish(staging, out_dir, mode=0o777)
-        shutil.rmtree(old, ignore_errors=True)
+        check_model_target(out_dir)  # still a model folder (or new) after the long training run
+        if not out_dir.exists():
+            publish(staging, out_dir, mode=0o777)
+            return
+        aside = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".old", dir=out_dir.parent))
+        old = aside / out_dir.name
+        os.replace(out_dir, old)
+        try:
+            publish(staging, out_dir, mode=0o777)
+        except BaseException:
+            os.replace(old, out_dir)  # put the old model back
+            raise
+        finally:
+            shutil.rmtree(aside, ignore_errors=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-

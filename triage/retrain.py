@@ -285,12 +285,12 @@ def train_model(
     classifier for it, and the manifest says so.
     """
     from .engine import load
-    from .model import FORMAT, FORMAT_VERSION, SENTIMENT_FILE, library_versions, staged_model_folder
+    from .model import FORMAT, FORMAT_VERSION, SENTIMENT_FILE, check_model_target, library_versions, staged_model_folder
     from .signals import ticket_texts
     from .training import classifier_manifest, file_sha256, fit_target, save_classifier_and_manifest
 
     settings = settings or TrainSettings()
-    export, out_dir = Path(export), Path(out_dir)
+    export, out_dir = Path(export), check_model_target(out_dir)  # refused now, not after training
     config = load_config(settings.config)
     frame = read_export(export, settings.filter_language)
     data = read_labelled_export(frame, config, settings.labels, settings.columns)
