@@ -216,3 +216,18 @@ def test_a_lone_carriage_return_inside_a_field_does_not_split_the_row(tmp_path):
     classic_mac = tmp_path / "mac.csv"  # no line feeds at all: carriage returns end the lines
     classic_mac.write_bytes(b"ticket_id,text\r1,one\r2,two\r")
     assert read_table(classic_mac)["text"].tolist() == ["one", "two"]
+    excel_mac = tmp_path / "excel_mac.csv"  # carriage returns end the lines, a line feed inside a quoted cell
+    excel_mac.write_bytes(b'ticket_id,text\r1,"line one\nline two"\r2,plain\r')
+    assert read_table(excel_mac)["text"].tolist() == ["line one\nline two", "plain"]
+    doubled = tmp_path / "doubled.csv"  # Python's csv.writer on Windows without newline="" ends lines in \r\r\n
+    doubled.write_bytes(b"ticket_id,subject,text\r\r\n1,Login,I cannot log in\r\r\n")
+    assert read_table(doubled).to_dict("records") == [{"ticket_id": "1", "subject": "Login", "text": "I cannot log in"}]
+
+
+def test_a_lone_carriage_return_on_a_block_boundary_is_found(tmp_path):
+    row = b"1," + b"a" * 90 + b",1\n"
+    data = bytearray(b"ticket_id,text,n\n" + row * 12_000)
+    data[(1 << 20) - 1] = ord("\r")  # inside a text cell, the last character of the first 1 MiB block
+    path = tmp_path / "big.csv"
+    path.write_bytes(bytes(data))
+    assert len(read_table(path)) == 12_000

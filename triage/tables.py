@@ -58,31 +58,47 @@ class _LoneCarriageReturns:
 
     def read(self, size: int = -1) -> str:
         text = self._handle.read(size)
-        if text.endswith("\r"):  # its "\n" may start the next block
-            text += self._handle.read(1)
+        while text.endswith("\r"):  # a line end's "\n" may start the next block
+            more = self._handle.read(1)
+            if not more:
+                break
+            text += more
         return _LONE_CR.sub(" ", text)
 
     def close(self) -> None:
         self._handle.close()
 
 
-_LONE_CR = re.compile(r"\r(?!\n)")
+_LONE_CR = re.compile(r"\r(?!\r*\n)")  # "\r\r\n" (a Windows csv.writer without newline="") is a line end
 
 
-def _has_lone_carriage_returns(path: Path) -> bool:
-    """True when the file ends its lines with line feeds and also holds a carriage return not followed by one."""
-    with open(path, "rb") as handle:
-        head = handle.read(1 << 16)
-        if b"\n" not in head:
-            return False  # no line feeds: carriage returns are the line ends (classic Mac files)
-        handle.seek(0)
-        return any(re.search(rb"\r(?!\n)", block[:-1] if block.endswith(b"\r") else block) for block in iter(lambda: handle.read(1 << 20), b""))
+def _has_lone_carriage_returns(path: Path, encoding: str) -> bool:
+    """True when the file's lines end in line feeds (its first line end, the header's, has one) and
+    a carriage return that ends no line stands somewhere in it. Files whose lines end in bare
+    carriage returns (Excel for Mac) are left as they are."""
+    with open(path, encoding=encoding, newline="") as handle:
+        carried = ""
+        first_block = True
+        while block := handle.read(1 << 20):
+            text = carried + block
+            if first_block:
+                first_end = re.search(r"\r*\n|\r", text)
+                if first_end is None or "\n" not in first_end.group():
+                    return False
+                first_block = False
+            body = text.rstrip("\r")  # carriage returns at the end of a block are judged with the next one
+            if _LONE_CR.search(body):
+                return True
+            carried = text[len(body) :]
+    return False
 
 
 def _csv_chunks(path: Path, chunk_rows: int, encoding: str) -> Iterator[pd.DataFrame]:
     separator = "\t" if path.suffix.lower() == ".tsv" else ","
-    source = _LoneCarriageReturns(open(path, encoding=encoding, newline="")) if _has_lone_carriage_returns(path) else path  # noqa: SIM115
+    source: Path | _LoneCarriageReturns = path
     try:
+        if _has_lone_carriage_returns(path, encoding):
+            source = _LoneCarriageReturns(open(path, encoding=encoding, newline=""))  # noqa: SIM115
         with warnings.catch_warnings():
             # pandas reads a first row with more fields than the header as an index and shifts
             # every column; index_col=False turns that into a warning, made an error here.
