@@ -196,11 +196,23 @@ def test_parquet_columns_empty_in_the_first_chunk_take_later_values(tmp_path):
     # Lists that are all empty in the first chunk infer as list<null>, missing values as null or NaN.
     out = tmp_path / "out.parquet"
     with TableWriter(out) as writer:
-        writer.write(pd.DataFrame({"id": ["1"], "actions": [[]], "plan": [float("nan")], "note": [None]}))
-        writer.write(pd.DataFrame({"id": ["2"], "actions": [["notify manager"]], "plan": ["gold"], "note": ["hi"]}))
+        writer.write(pd.DataFrame({"id": ["1"], "actions": [[]], "note": [None], "revenue": [float("nan")]}))
+        writer.write(pd.DataFrame({"id": ["2"], "actions": [["notify manager"]], "note": ["hi"], "revenue": [5000.0]}))
     table = pq.read_table(out)
     assert table.column("actions").to_pylist() == [[], ["notify manager"]]
-    assert table.column("plan").to_pylist() == [None, "gold"] and table.column("note").to_pylist() == [None, "hi"]
+    assert table.column("note").to_pylist() == [None, "hi"]
+    # A typed column keeps its type even when the first chunk has no value in it.
+    assert table.schema.field("revenue").type == pa.float64() and table.column("revenue").to_pylist() == [None, 5000.0]
+
+
+def test_json_keys_missing_from_a_whole_chunk_still_take_text_later(tmp_path):
+    path = tmp_path / "t.jsonl"
+    path.write_text('{"ticket_id": "1", "text": "a"}\n{"ticket_id": "2", "text": "b", "plan": "gold"}\n', encoding="utf-8")
+    out = tmp_path / "out.parquet"
+    with TableWriter(out) as writer:
+        for chunk in read_chunks(path, chunk_rows=1):
+            writer.write(chunk)
+    assert pq.read_table(out).column("plan").to_pylist() == [None, "gold"]
 
 
 def test_a_lone_carriage_return_inside_a_field_does_not_split_the_row(tmp_path):

@@ -148,7 +148,7 @@ def _jsonl_chunks(path: Path, chunk_rows: int, encoding: str) -> Iterator[pd.Dat
             _check_records(records, path)
             columns = _all_keys(records)
             for start in range(0, len(records), chunk_rows):
-                yield pd.DataFrame.from_records(records[start : start + chunk_rows], columns=columns)
+                yield _records_frame(records[start : start + chunk_rows], columns)
             return
         # Records need not share their keys, but every chunk must have the same columns in the same
         # order (a CSV output has one header; a key first seen in a late chunk must not be dropped),
@@ -159,10 +159,19 @@ def _jsonl_chunks(path: Path, chunk_rows: int, encoding: str) -> Iterator[pd.Dat
         for _, record in json_lines(handle, path):
             batch.append(record)
             if len(batch) == chunk_rows:
-                yield pd.DataFrame.from_records(batch, columns=columns)
+                yield _records_frame(batch, columns)
                 batch = []
         if batch:
-            yield pd.DataFrame.from_records(batch, columns=columns)
+            yield _records_frame(batch, columns)
+
+
+def _records_frame(records: list[dict], columns: list[str]) -> pd.DataFrame:
+    """A chunk of JSON records; a key none of them has is a column of None (type unknown), not of
+    NaN (a number), so a later chunk's text values still fit a Parquet output."""
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    for name in frame.columns[frame.isna().all()]:
+        frame[name] = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    return frame
 
 
 def _all_keys(records) -> list[str]:
@@ -436,12 +445,9 @@ class TableWriter(CommitsOnSuccess):
         import pyarrow.parquet as pq
 
         if self._parquet is None:
-            # A column with no value in the first chunk (all missing, or lists that are all empty) is
-            # written as text, so later chunks that have values fit.
-            self._schema = pa.schema([
-                field.with_type(pa.string() if table.num_rows and column.null_count == table.num_rows else _text_for_null(field.type))
-                for field, column in zip(table.schema, table.columns)
-            ])
+            # A column whose type the first chunk cannot tell (all None, or lists that are all empty)
+            # is written as text, so later chunks that have values fit. Typed columns keep their type.
+            self._schema = pa.schema([field.with_type(_text_for_null(field.type)) for field in table.schema])
             self._parquet = pq.ParquetWriter(self.temp, self._schema)
         try:
             table = table.select(self._schema.names).cast(self._schema)
