@@ -189,8 +189,13 @@ def test_security_rule_drops_negated_and_hypothetical_mentions(nlp, text, expect
         ("recipient accepts responsibility viruses other defects arise taking remedial action", False),
         ("This e-mail cannot be guaranteed to be free of errors or viruses.", False),
         ("Please install the anti virus software on the new laptops.", False),
-        # Viruses reported as happening.
+        ("This email has been checked for viruses by Avast antivirus software.", False),
+        ("This message was scanned for viruses and malware.", False),
+        ("We accept no liability for any damage caused by any virus transmitted by this email.", False),
+        # Viruses reported as happening, also when the customer blames the vendor.
         ("My laptop has a virus, files are encrypted and there is a ransom note.", True),
+        ("You are liable for the virus your installer put on our machines.", True),
+        ("Who is responsible for this virus? It spread from your download.", True),
         ("We found a trojan infection on two devices connected to the office network.", True),
         ("Potential virus: a colleague's mailbox is sending strange messages.", True),
     ],
@@ -217,6 +222,9 @@ def test_virus_mentions_in_disclaimers_and_software_names_are_no_incident(nlp, t
         ("Our website is not loading for any customer.", True),
         ("The app does not load since this morning.", True),
         ("The platform will not load for anyone in our team.", True),
+        ("The dashboard won't load for anyone in the company.", True),
+        ("Pages are not loading anywhere, everyone is affected.", True),
+        ("Our store is not loading.", True),
     ],
 )
 def test_outage_rule(nlp, text, expected):
