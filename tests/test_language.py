@@ -32,7 +32,7 @@ def test_detects_the_language_of_a_ticket(detector, text, code):
     assert (guess.code, guess.source) == (code, "detected")
 
 
-@pytest.mark.parametrize("text", ["refund", "Still broken😡😡", "Hola gracias", "ok thanks!"])
+@pytest.mark.parametrize("text", ["refund", "Still broken😡😡", "Hola gracias", "ok thanks!", "Ｒｅｆｕｎｄ", "ＡＰＩ ｅｒｒｏｒ", "12345"])
 def test_short_texts_keep_the_models_language(detector, text):
     guess = detector.guess(text)
     assert (guess.code, guess.source) == ("en", "assumed")
@@ -40,7 +40,8 @@ def test_short_texts_keep_the_models_language(detector, text):
 
 @pytest.mark.parametrize(
     "text, code",
-    [("我的账户被盗了，请帮忙。", "zh"), ("アカウントが乗っ取られました", "ja"), ("Мой аккаунт взломали, помогите!", "ru"), ("Ελπίζω σύντομα", "el")],
+    [("我的账户被盗了，请帮忙。", "zh"), ("アカウントが乗っ取られました", "ja"), ("Мой аккаунт взломали, помогите!", "ru"), ("Ελπίζω σύντομα", "el"),
+     ("iPhone 15 Pro 坏了", "zh"), ("Outlook 403 エラー", "ja")],
 )
 def test_a_short_text_in_another_script_is_never_assumed_english(detector, text, code):
     # No spaces to count words by (Chinese, Japanese), or too few words: the script alone rules out English.

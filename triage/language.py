@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass
 
 # Languages the detector may answer; rarer ones it knows mostly turn up as wrong calls on short
@@ -33,10 +34,28 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 def _mostly_other_script(text: str) -> bool:
-    """More than half the letters are outside the Latin alphabet (Basic Latin to Latin Extended-B)."""
-    letters = [c for c in text if c.isalpha()]
-    other = sum(1 for c in letters if c > "\u024f")
-    return bool(letters) and other * 2 > len(letters)
+    """Most of the words are outside the Latin alphabet. Fullwidth letters count as Latin; in
+    Chinese, Japanese and Korean, written without spaces, each character counts as a word, so
+    "Outlook 403 エラー" or "iPhone 15 Pro 坏了" is not taken for English."""
+    latin = other = 0
+    for run in _LETTER_RUN.findall(unicodedata.normalize("NFKC", text)):
+        ideographs = sum(1 for c in run if _is_ideograph(c))
+        if ideographs:
+            other += ideographs
+        elif all(c <= "\u024f" for c in run):
+            latin += 1
+        else:
+            other += 1
+    return other > 0 and other >= latin
+
+
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+
+
+def _is_ideograph(char: str) -> bool:
+    """Han, kana or hangul."""
+    code = ord(char)
+    return 0x3040 <= code <= 0x30FF or 0x3400 <= code <= 0x9FFF or 0xAC00 <= code <= 0xD7AF or 0xF900 <= code <= 0xFAFF or code >= 0x20000
 
 
 @dataclass(frozen=True)
