@@ -72,32 +72,21 @@ class _LoneCarriageReturns:
 _LONE_CR = re.compile(r"\r(?!\r*\n)")  # "\r\r\n" (a Windows csv.writer without newline="") is a line end
 
 
-def _has_lone_carriage_returns(path: Path, encoding: str) -> bool:
-    """True when the file's lines end in line feeds (its first line end, the header's, has one) and
-    a carriage return that ends no line stands somewhere in it. Files whose lines end in bare
-    carriage returns (Excel for Mac) are left as they are."""
+def _lines_end_in_line_feeds(path: Path, encoding: str) -> bool:
+    """The header's line end holds a line feed ("\n", "\r\n", "\r\r\n"), so a carriage return
+    anywhere else ends no line. Files whose lines end in bare carriage returns (Excel for Mac) are
+    read as they are."""
     with open(path, encoding=encoding, newline="") as handle:
-        carried = ""
-        first_block = True
-        while block := handle.read(1 << 20):
-            text = carried + block
-            if first_block:
-                first_end = re.search(r"\r*\n|\r", text)
-                if first_end is None or "\n" not in first_end.group():
-                    return False
-                first_block = False
-            body = text.rstrip("\r")  # carriage returns at the end of a block are judged with the next one
-            if _LONE_CR.search(body):
-                return True
-            carried = text[len(body) :]
-    return False
+        head = handle.read(1 << 16)
+    first_end = re.search(r"\r*\n|\r", head)
+    return first_end is not None and "\n" in first_end.group()
 
 
 def _csv_chunks(path: Path, chunk_rows: int, encoding: str) -> Iterator[pd.DataFrame]:
     separator = "\t" if path.suffix.lower() == ".tsv" else ","
     source: Path | _LoneCarriageReturns = path
     try:
-        if _has_lone_carriage_returns(path, encoding):
+        if _lines_end_in_line_feeds(path, encoding):  # one pass: replacing nothing costs little
             source = _LoneCarriageReturns(open(path, encoding=encoding, newline=""))  # noqa: SIM115
         with warnings.catch_warnings():
             # pandas reads a first row with more fields than the header as an index and shifts
