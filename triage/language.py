@@ -89,14 +89,13 @@ class LanguageDetector:
             return LanguageGuess(normalise_code(declared), "declared")
         if not text.strip():
             return LanguageGuess("", "none", 0.0)
-        if _mostly_other_script(text):
-            with self._lock:
-                code, probability = self._identifier.classify(text)
-            return LanguageGuess("und" if code == "en" else code, "detected", float(probability))
-        if len(_WORD.findall(text)) < MIN_WORDS:
+        other_script = _mostly_other_script(text)
+        if not other_script and len(_WORD.findall(text)) < MIN_WORDS:
             return LanguageGuess(self.default, "assumed", 0.0)
         with self._lock:
             code, probability = self._identifier.classify(text)
+        if other_script:
+            return LanguageGuess("und" if code == "en" else code, "detected", float(probability))
         if code != self.default and probability < MIN_PROBABILITY:
             return LanguageGuess(self.default, "assumed", float(probability))
         return LanguageGuess(code, "detected", float(probability))
