@@ -69,6 +69,11 @@ class WritebackTicket:
     note: str
     status: str = ""  # as the export gives it; "" without a status column
 
+    @property
+    def whole_tag_list(self) -> list[str]:
+        """For helpdesks that replace a ticket's tags: its own tags first, then triage's."""
+        return list(dict.fromkeys([*self.own_tags, *self.tags]))
+
 
 @dataclass(frozen=True)
 class _Note:
@@ -269,11 +274,11 @@ def zendesk_update(ticket: WritebackTicket, tags_field: str = "additional_tags")
     if ticket.zendesk_group_id is not None:
         update["group_id"] = ticket.zendesk_group_id
     if tags_field == "tags":  # the ticket's other tags go too, or Zendesk would drop them
-        update["tags"] = list(dict.fromkeys([*ticket.own_tags, *ticket.tags]))
+        update["tags"] = ticket.whole_tag_list
     else:
-        update[tags_field] = list(ticket.tags)
-    if tags_field == "additional_tags" and ticket.remove_tags:
-        update["remove_tags"] = list(ticket.remove_tags)
+        update["additional_tags"] = list(ticket.tags)
+        if ticket.remove_tags:
+            update["remove_tags"] = list(ticket.remove_tags)
     if ticket.note:
         update["comment"] = {"body": ticket.note, "public": False}
     return update
@@ -287,7 +292,7 @@ def freshdesk_row(ticket: WritebackTicket) -> dict[str, Any]:
         "Priority value": str(FRESHDESK_PRIORITY_VALUES[ticket.priority]),
         "Group": ticket.group,
         "Group ID": "" if ticket.freshdesk_group_id is None else str(ticket.freshdesk_group_id),
-        "Tags": ", ".join(dict.fromkeys([*ticket.own_tags, *ticket.tags])),
+        "Tags": ", ".join(ticket.whole_tag_list),
         "Private note": ticket.note,
     }
 
