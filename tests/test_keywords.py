@@ -173,15 +173,6 @@ def test_media_rule(nlp, text, expected):
         ("Not sure if I was hacked, there are logins I don't recognise.", True),
         ("Please help us secure our data and avoid further leaks of patient data.", True),
         ("We were not hacked and the site is down.", False),
-    ],
-)
-def test_security_rule_drops_negated_and_hypothetical_mentions(nlp, text, expected):
-    assert ("security" in categories(nlp, text)) is expected
-
-
-@pytest.mark.parametrize(
-    "text, expected",
-    [
         # Disclaimer footers, also as the Endava export writes them (stop words removed), and anti-virus software.
         ("Please rely on your own virus checkers; no responsibility is taken for damage arising out of virus infection.", False),
         ("please rely own virus checkers responsibility taken by damage rising out virus infection", False),
@@ -200,7 +191,7 @@ def test_security_rule_drops_negated_and_hypothetical_mentions(nlp, text, expect
         ("Potential virus: a colleague's mailbox is sending strange messages.", True),
     ],
 )
-def test_virus_mentions_in_disclaimers_and_software_names_are_no_incident(nlp, text, expected):
+def test_security_rule(nlp, text, expected):
     assert ("security" in categories(nlp, text)) is expected
 
 
