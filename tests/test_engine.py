@@ -258,3 +258,20 @@ def test_classifier_features_are_what_the_fitted_pipeline_would_compute(engine, 
         reference = base_pipeline(classifier)[:-1].transform(features)
         assert fast.shape == reference.shape
         np.testing.assert_allclose(fast.toarray(), reference.toarray(), rtol=0, atol=1e-12)
+
+
+def test_finish_starts_waits_for_workers_still_warming_up():
+    # The command line calls it before exiting: a process that exits while a worker start is in
+    # torch's kernels aborts (seen as a killed run returning -6 or -2 instead of 130).
+    import time
+
+    from triage.dedupe import WorkerStart, finish_starts
+
+    class SlowEncoder:
+        def encode_windows(self, texts):
+            time.sleep(0.3)
+
+    start = WorkerStart(SlowEncoder(), 1)
+    finish_starts()
+    assert not start.is_alive() and start.pool is not None
+    start.pool.shutdown()

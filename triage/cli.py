@@ -770,6 +770,11 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        # An interrupted load must not leave torch warming up as the process exits (it aborts);
+        # the module is there only if an engine was loaded, and importing it costs seconds.
+        dedupe = sys.modules.get(f"{__package__}.dedupe")
+        if dedupe is not None:
+            dedupe.finish_starts()
 
 
 def _raise_interrupt(signum, frame) -> None:

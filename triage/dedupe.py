@@ -22,6 +22,7 @@ import contextlib
 import hashlib
 import os
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -123,12 +124,17 @@ class EncoderWorkers:
 class WorkerStart(threading.Thread):
     """Starts :class:`EncoderWorkers` in the background, each worker warmed up by one pass through
     the model (the first pass of a thread sets up its kernels: a good part of a cold start), so
-    that happens while the rest of the engine loads."""
+    that happens while the rest of the engine loads.
+
+    A daemon thread, so a hung start cannot keep a process alive; but one stopped by the
+    interpreter's exit in the middle of torch's kernels aborts the process. :func:`finish_starts`
+    lets a program that stops early (Ctrl-C during loading) wait for them first."""
 
     def __init__(self, encoder, count: int):
         super().__init__(name="triage-worker-start", daemon=True)
         self.encoder, self.count = encoder, count
         self.pool: EncoderWorkers | None = None
+        _STARTS.add(self)
         self.start()
 
     def run(self) -> None:
@@ -137,6 +143,15 @@ class WorkerStart(threading.Thread):
             # that call here, before threads share it.
             self.encoder.encode_windows(["warm up"])
             self.pool = EncoderWorkers(self.count, warm_up=lambda: self.encoder.encode_windows(["warm up"]))
+
+
+_STARTS: "weakref.WeakSet[WorkerStart]" = weakref.WeakSet()
+
+
+def finish_starts(timeout: float = 30.0) -> None:
+    """Wait (at most ``timeout`` seconds each) for worker starts still warming up."""
+    for start in list(_STARTS):
+        start.join(timeout)
 
 
 class DedupingSignalExtractor(SignalExtractor):
