@@ -112,3 +112,32 @@ def test_a_training_target_that_is_not_a_model_folder_is_refused(tmp_path, monke
         (staging / "manifest.json").write_text("new", encoding="utf-8")
     assert (tmp_path / "current").is_symlink() and (tmp_path / "current" / "manifest.json").read_text(encoding="utf-8") == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["current", "empty", "project", "v1"]
+
+
+def test_shipped_models_are_found_by_name_unless_a_folder_has_that_name(tmp_path, monkeypatch):
+    from triage.model import model_folder, shipped_model_path
+
+    assert model_folder(None) == default_model_path() == shipped_model_path("default")
+    assert model_folder("fast") == shipped_model_path("fast") != default_model_path()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "fast").mkdir()
+    assert model_folder("fast").resolve() == (tmp_path / "fast").resolve()
+    with pytest.raises(ModelLoadError, match="No shipped model 'quick'"):
+        shipped_model_path("quick")
+
+
+def test_the_fast_model_is_a_distilled_default_model():
+    from triage.model import shipped_model_path
+
+    fast, default = read_manifest(shipped_model_path("fast")), read_manifest(default_model_path())
+    assert fast["encoder"]["layers"] == [0, 3, 5] and "layers" not in default["encoder"]
+    distilled = fast["sentiment"]["distillation"]
+    assert distilled["teacher"] == "default" and distilled["teacher_metrics"] == default["sentiment"]["metrics"]
+    assert fast["classifier"]["feature_names"] == default["classifier"]["feature_names"]
+    bundle = ModelBundle.load("fast")
+    # The student learnt to match the teacher under the teacher's sentiment head, and keeps it.
+    assert np.array_equal(bundle.sentiment_head.coef_, ModelBundle.load().sentiment_head.coef_)
+    from safetensors import safe_open
+
+    with safe_open(str(bundle.encoder_adapter), framework="pt") as handle:
+        assert handle.metadata()["layers"] == "0,3,5"

@@ -38,37 +38,54 @@ ANGRY_WITHOUT_KEYWORDS = [
 ]
 
 
+@pytest.fixture(scope="module", params=["default", "fast"])
+def shipped(request, engine):
+    """Each shipped model: the default, and the fast one distilled from it, must read customers alike."""
+    import triage
+
+    return engine if request.param == "default" else triage.load(request.param)
+
+
 @pytest.mark.parametrize("text", CALM_FAULT_REPORTS)
-def test_a_calm_fault_report_is_not_an_angry_customer(engine, text):
-    result = engine.score_ticket({"ticket_id": "F", "text": text})
-    assert result.sentiment >= engine.config.thresholds.angry_sentiment, result.sentiment
+def test_a_calm_fault_report_is_not_an_angry_customer(shipped, text):
+    result = shipped.score_ticket({"ticket_id": "F", "text": text})
+    assert result.sentiment >= shipped.config.thresholds.angry_sentiment, result.sentiment
     assert "angry_customer" not in result.rules_fired
 
 
 @pytest.mark.parametrize("text", ANGRY_WITHOUT_KEYWORDS)
-def test_anger_without_frustration_words_still_reads_angry(engine, text):
-    result = engine.score_ticket({"ticket_id": "A", "text": text})
-    assert result.sentiment < engine.config.thresholds.angry_sentiment and "angry_customer" in result.rules_fired
+def test_anger_without_frustration_words_still_reads_angry(shipped, text):
+    result = shipped.score_ticket({"ticket_id": "A", "text": text})
+    assert result.sentiment < shipped.config.thresholds.angry_sentiment and "angry_customer" in result.rules_fired
+
+
+# What the fast model is known to get wrong, and why (strict: it fails the run once it reads right,
+# so this list is kept honest).
+FAST_MODEL_MISSES = {
+    "Still broken😡😡": "the distilled encoder puts this at 0.49 negative, 0.50 neutral; the default at 0.81 negative",
+}
 
 
 @pytest.mark.parametrize("text", NEGATIVE)
-def test_complaints_read_negative_however_they_are_phrased(engine, text):
-    assert engine.score_ticket({"text": text}).sentiment_label == "negative"
+def test_complaints_read_negative_however_they_are_phrased(shipped, text, request):
+    if request.node.callspec.params["shipped"] == "fast" and text in FAST_MODEL_MISSES:
+        request.applymarker(pytest.mark.xfail(reason=FAST_MODEL_MISSES[text], strict=True))
+    assert shipped.score_ticket({"text": text}).sentiment_label == "negative"
 
 
 @pytest.mark.parametrize("text", NOT_NEGATIVE)
-def test_negated_complaints_and_thanks_do_not_read_negative(engine, text):
-    assert engine.score_ticket({"text": text}).sentiment_label != "negative"
+def test_negated_complaints_and_thanks_do_not_read_negative(shipped, text):
+    assert shipped.score_ticket({"text": text}).sentiment_label != "negative"
 
 
-def test_an_angry_last_paragraph_of_a_very_long_ticket_counts(engine):
+def test_an_angry_last_paragraph_of_a_very_long_ticket_counts(shipped):
     log = "\n".join(f"INFO sync ok item={i:05d} duration=12ms" for i in range(2700))
     ending = "\n\nI have now waited three weeks for a fix. This is unacceptable and I am furious with your support."
     text = f"Nightly sync log attached below.\n{log}{ending}"
     assert len(text) > 100_000
-    result = engine.score_ticket({"ticket_id": "LONG-1", "text": text})
+    result = shipped.score_ticket({"ticket_id": "LONG-1", "text": text})
     assert result.sentiment_label == "negative" and result.sentiment < -0.5
-    calm = engine.score_ticket({"ticket_id": "LONG-2", "text": f"Nightly sync log attached below.\n{log}"})
+    calm = shipped.score_ticket({"ticket_id": "LONG-2", "text": f"Nightly sync log attached below.\n{log}"})
     assert calm.sentiment_label != "negative"
 
 

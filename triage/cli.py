@@ -45,6 +45,9 @@ def _column_mapping(values: list[str]) -> dict[str, str]:
     return mapping
 
 
+MODEL_HELP = "model folder, or the name of a shipped model: default or fast (twice as fast, a little less accurate); default: default"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="triage",
@@ -234,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     judge.add_argument("input", type=Path, metavar="LABELLED_CSV", help="CSV with a text column and a label column")
-    judge.add_argument("--model", type=Path, metavar="DIR", help="model folder (default: the shipped models/default)")
+    judge.add_argument("--model", type=Path, metavar="DIR", help=MODEL_HELP)
     _add_sentiment_data_options(judge)
     judge.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
     judge.add_argument("--no-baseline", action="store_true", help="skip the TF-IDF baseline")
@@ -256,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     backtest.add_argument("--escalated-at", metavar="COLUMN", help="when it was escalated (default: escalated_at, if present)")
     backtest.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
     backtest.add_argument("--config", type=Path, metavar="FILE", help="policy configuration (TOML)")
-    backtest.add_argument("--model", type=Path, metavar="DIR", help="model folder (default: the shipped models/default)")
+    backtest.add_argument("--model", type=Path, metavar="DIR", help=MODEL_HELP)
     backtest.add_argument("--column", action="append", default=[], metavar="FIELD=COLUMN", help="use COLUMN for triage FIELD; repeatable")
     _add_source_option(backtest)
     backtest.set_defaults(run=run_backtest)
@@ -344,7 +347,7 @@ def _add_label_options(command: argparse.ArgumentParser) -> None:
 
 def _add_engine_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--config", type=Path, metavar="FILE", help="policy configuration (TOML); default: the escalation policy's defaults")
-    command.add_argument("--model", type=Path, metavar="DIR", help="model folder (default: the shipped models/default)")
+    command.add_argument("--model", type=Path, metavar="DIR", help=MODEL_HELP)
     command.add_argument(
         "--as-of", metavar="TIME", help="read SLA clocks at this time, e.g. 2026-11-30T12:00:00Z, to replay a past moment (default: now)"
     )

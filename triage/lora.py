@@ -96,3 +96,20 @@ def merge_adapters(model: nn.Module, tensors: dict[str, torch.Tensor], scale: fl
         with torch.no_grad():
             module.weight += (b.to(module.weight.dtype) @ a.to(module.weight.dtype)) * scale
     return len(layers)
+
+
+def replace_parameters(model: nn.Module, tensors: dict[str, torch.Tensor]) -> int:
+    """Overwrite LayerNorm parameters of ``model`` with trained ones (a distilled student trains
+    its norms whole: a few hundred numbers each); returns how many were replaced."""
+    parameters = dict(model.named_parameters())
+    for name, value in tensors.items():
+        module_name = name.rsplit(".", 1)[0]
+        target = parameters.get(name)
+        if target is None or not isinstance(model.get_submodule(module_name), nn.LayerNorm) or target.shape != value.shape:
+            raise ModelLoadError(
+                f"The encoder adapter holds '{name}' {tuple(value.shape)}, which is not a LayerNorm parameter of this "
+                "encoder with that shape; the adapter was trained for another encoder."
+            )
+        with torch.no_grad():
+            target.copy_(value.to(target.dtype))
+    return len(tensors)

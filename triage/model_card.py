@@ -63,6 +63,8 @@ def render_team_model_card(manifest: dict[str, Any]) -> str:
 
 
 def _fine_tuning_lines(manifest: dict[str, Any]) -> list[str]:
+    if distilled := manifest["sentiment"].get("distillation"):
+        return _distillation_lines(manifest, distilled)
     tuning = manifest["sentiment"].get("fine_tuning")
     if not manifest["encoder"].get("adapter") or not tuning:
         return ["- The encoder is used as published (frozen)."]
@@ -73,6 +75,27 @@ def _fine_tuning_lines(manifest: dict[str, Any]) -> list[str]:
         f"trained {tuning['best_epoch']} of {tuning['epochs']} epochs (the best on the validation rows), learning rate "
         f"{tuning['learning_rate']:g}, batches of {tuning['batch_size']}, {tuning['class_weights']} class weights; folded "
         "into the encoder's weights when the model loads.",
+    ]
+
+
+def _distillation_lines(manifest: dict[str, Any], distilled: dict[str, Any]) -> list[str]:
+    layers = distilled["layers"]
+    teacher = distilled.get("teacher_metrics") or {}
+    last = distilled["history"][-1]
+    return [
+        f"- **Distilled encoder** (`{manifest['encoder']['adapter']}`, safetensors): keeps blocks "
+        f"{', '.join(map(str, layers))} of the encoder's six ({len(layers)} layers, so about {len(layers) / 6:.0%} of the "
+        f"arithmetic per token), taken from the fine-tuned model `{distilled['teacher']}`, whose adapter for those "
+        f"blocks it carries, plus a new LoRA (rank {distilled['rank']}) and retrained LayerNorms "
+        f"({distilled['adapter_parameters']:,} parameters in all). Trained {distilled['epochs']} epochs on "
+        f"{sum(distilled['texts'].values()):,} customer texts to give the teacher's embedding (cosine similarity "
+        f"{last['train_cosine']:.3f} on the training texts at the end) and its sentiment.",
+        *(
+            [f"- The teacher reached {teacher['accuracy']:.3f} accuracy / {teacher['macro_f1']:.3f} macro-F1 on the same held-out "
+             "sentiment rows; the figures below are this model's own."]
+            if teacher
+            else []
+        ),
     ]
 
 

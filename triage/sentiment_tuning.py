@@ -75,6 +75,8 @@ class _SentimentNetwork:
         from torch import nn
         from transformers import AutoModel
 
+        from .encoder import mean_pooled
+
         class Network(nn.Module):
             def __init__(self):
                 super().__init__()
@@ -82,10 +84,7 @@ class _SentimentNetwork:
                 self.head = nn.Linear(self.encoder.config.hidden_size, len(SENTIMENT_LABELS))
 
             def forward(self, ids, mask):
-                hidden = self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state.float()
-                weights = mask.unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
-                pooled = nn.functional.normalize(pooled, dim=-1)
+                pooled = nn.functional.normalize(mean_pooled(self.encoder, ids, mask), dim=-1)
                 return self.head(pooled * EMBEDDING_GAIN)
 
         self.torch = torch

@@ -37,13 +37,15 @@ from sklearn.preprocessing import StandardScaler
 from .classifier import base_pipeline, propose
 from .columns import prepare, resolve_columns
 from .config import Config, load_config
+from .distillation import DistillationSettings
 from .encoder import ENCODER_PACKAGE, EncoderSettings, TextEncoder, weights_sha256
 from .features import FEATURE_NAMES, NUMERIC_FEATURES, SIGNAL_FEATURES, TEXT_FEATURE
 from .keywords import build_keyword_pipeline, find_keywords
 from .model import CLASSIFIER_FILE, FORMAT, FORMAT_VERSION, MANIFEST, SENTIMENT_FILE, library_versions
 from .model_card import write_model_card
+from .sentiment import SENTIMENT_LABELS, SentimentHead
 from .sentiment_eval import evaluate_sentiment, format_report
-from .sentiment_tuning import TuningSettings, read_labelled_sentiment, refit_head, reuse_sentiment_parts, train_sentiment_model
+from .sentiment_tuning import LabelledSentiment, TuningSettings, read_labelled_sentiment, refit_head, reuse_sentiment_parts, train_sentiment_model
 from .signals import SignalExtractor, ticket_texts
 from .text import clean_text
 
@@ -286,6 +288,7 @@ def encoder_manifest(encoder: TextEncoder, settings: EncoderSettings) -> dict[st
         "weights_sha256": weights_sha256(encoder.path),
         "pooling": "mean over tokens, L2-normalised, token-weighted mean over windows",
         "settings": asdict(settings),
+        **({"layers": list(encoder.layers)} if encoder.layers is not None else {}),
     }
 
 
@@ -326,33 +329,146 @@ def build_default_model(
     ``sentiment_from`` reuses sentiment parts fine-tuned earlier on the same data (a folder written
     by :func:`triage.sentiment_tuning.train_sentiment_model`) instead of fine-tuning again.
     """
-    config = load_config(config_path)
     out_dir.mkdir(parents=True, exist_ok=True)
-    settings = encoder_settings or EncoderSettings(precision=DEFAULT_PRECISION)
-    airline_csv = shared_data / "airline_sentiment" / "tweets.csv"
-    sentiment_data = read_labelled_sentiment(airline_csv)
+    sentiment_data = read_labelled_sentiment(shared_data / "airline_sentiment" / "tweets.csv")
     if sentiment_from is not None:
         parts = reuse_sentiment_parts(sentiment_from, out_dir, sentiment_data)
     else:
         parts = train_sentiment_model(sentiment_data, out_dir, tuning, log=log)
+    return _complete_model(shared_data, out_dir, parts, sentiment_data, config_path, encoder_settings, log)
+
+
+def distillation_texts(shared_data: Path, sentiment_data: LabelledSentiment) -> tuple[list[str], np.ndarray, dict[str, int]]:
+    """Texts a student encoder learns from: the labelled sentiment data's training rows (with
+    their labels), and unlabelled customer text from the shared data sets (the helpdesk tickets of
+    the classifier's training split, customers' tweets to support desks, complaint titles, IT
+    helpdesk tickets, and the synthetic export's subjects and descriptions). Held-out rows of the
+    labelled sets are never among them. Returns texts, label indices (-1: none) and counts by source."""
+    from .distillation import NO_LABEL, label_indices
+
+    train = sentiment_data.train
+    texts = [t for t, used in zip(sentiment_data.texts, train) if used]
+    labels = list(label_indices(sentiment_data.labels[train]))
+    counts = {"airline_sentiment (labelled training rows)": len(texts)}
+    tickets = pd.read_csv(shared_data / "support_tickets" / "tickets_multilang.csv", dtype=str, keep_default_na=False)
+    tickets = tickets[tickets["language"] == "en"]
+    tickets = tickets[~held_out(tickets["subject"] + "\n" + tickets["body"])]
+    tweets = pd.read_csv(shared_data / "customer_support_twitter" / "twcs_sample.csv", dtype=str, keep_default_na=False)
+    complaints = pd.read_csv(shared_data / "comcast_complaints" / "comcast_complaints.csv", dtype=str, keep_default_na=False)
+    helpdesk = pd.read_csv(shared_data / "endava_helpdesk" / "all_tickets.csv", dtype=str, keep_default_na=False)
+    export = pd.read_csv(shared_data / "helpdesk_export_synthetic" / "customer_support_tickets.csv", dtype=str, keep_default_na=False)
+    sources = {
+        "support_tickets (English, classifier training split)": (tickets["subject"], tickets["body"]),
+        "customer_support_twitter (customers' tweets)": ("", tweets.loc[tweets["inbound"] == "True", "text"]),
+        "comcast_complaints (complaint titles)": ("", complaints["Customer Complaint"]),
+        "endava_helpdesk": (helpdesk["title"], helpdesk["body"]),
+        "helpdesk_export_synthetic": (export["Ticket Subject"], export["Ticket Description"]),
+    }
+    for name, (subjects, bodies) in sources.items():
+        frame = pd.DataFrame({"subject": subjects, "body": bodies})
+        cleaned, _ = ticket_texts(prepare(frame, resolve_columns(["subject", "body"])))
+        cleaned = [t for t in cleaned if t]
+        texts += cleaned
+        labels += [NO_LABEL] * len(cleaned)
+        counts[name] = len(cleaned)
+    return texts, np.array(labels, dtype=int), counts
+
+
+def build_distilled_model(
+    shared_data: Path,
+    teacher_dir: Path,
+    out_dir: Path,
+    settings: DistillationSettings | None = None,
+    config_path: Path | None = None,
+    log=print,
+    name: str | None = None,
+) -> dict[str, Any]:
+    """Distil the encoder of the model in ``teacher_dir`` into ``settings.layers`` blocks, then refit
+    the sentiment head and retrain the classifier on the student's embeddings, writing a complete
+    model folder to ``out_dir``; returns the manifest."""
+    from .distillation import distil_encoder
+    from .encoder import ADAPTER_FILE, save_adapter
+    from .model import ModelBundle
+
+    settings = settings or DistillationSettings()
+    teacher = ModelBundle.load(teacher_dir)
+    if teacher.encoder_adapter is None:
+        raise ValueError(f"'{teacher_dir}' has no fine-tuned encoder adapter to distil.")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sentiment_data = read_labelled_sentiment(shared_data / "airline_sentiment" / "tweets.csv")
+    texts, labels, counts = distillation_texts(shared_data, sentiment_data)
+    validation = sentiment_data.validation
+    distilled = distil_encoder(
+        teacher.encoder_adapter,
+        teacher.sentiment_head,
+        texts,
+        labels,
+        settings,
+        validation=([t for t, v in zip(sentiment_data.texts, validation) if v], sentiment_data.labels[validation]),
+        log=log,
+    )
+    save_adapter(out_dir / ADAPTER_FILE, distilled.tensors, 1.0, teacher.manifest["encoder"]["weights_sha256"], layers=distilled.layers)
+    parts = {
+        "encoder_adapter": ADAPTER_FILE,
+        "sentiment": {
+            "file": SENTIMENT_FILE,
+            "labels": list(SENTIMENT_LABELS),
+            "languages": list(teacher.manifest["sentiment"].get("languages", ["en"])),
+            "distillation": {
+                **settings.to_dict(),
+                "teacher": teacher.manifest["name"],
+                "teacher_adapter_sha256": file_sha256(teacher.encoder_adapter),
+                "teacher_metrics": teacher.manifest["sentiment"].get("metrics"),
+                "texts": counts,
+                "history": distilled.history,
+                "seconds": distilled.seconds,
+                "adapter_parameters": distilled.parameters,
+            },
+            "training_data": sentiment_data.source,
+            # The student learnt to match the teacher's sentiment under the teacher's head, so it
+            # keeps that head: one refitted on the student's embeddings read borderline complaints
+            # ("Still broken" with angry emoji, sarcasm) as neutral and did no better held out.
+            "head": f"the teacher's sentiment head, unchanged: {teacher.manifest['sentiment']['head']}",
+        },
+    }
+    return _complete_model(shared_data, out_dir, parts, sentiment_data, config_path, None, log, name, teacher.sentiment_head)
+
+
+def _complete_model(
+    shared_data: Path,
+    out_dir: Path,
+    parts: dict[str, Any],
+    sentiment_data: LabelledSentiment,
+    config_path: Path | None,
+    encoder_settings: EncoderSettings | None,
+    log,
+    name: str | None = None,
+    head: SentimentHead | None = None,
+) -> dict[str, Any]:
+    """Around an encoder adapter already in ``out_dir``: refit the sentiment head (or keep ``head``),
+    train the classifier, measure both, and write the manifest and card."""
+    config = load_config(config_path)
+    settings = encoder_settings or EncoderSettings(precision=DEFAULT_PRECISION)
+    airline_csv = shared_data / "airline_sentiment" / "tweets.csv"
     encoder = TextEncoder(settings=settings, adapter=out_dir / parts["encoder_adapter"])
     keyword_nlp = build_keyword_pipeline()
     tickets_csv = shared_data / "support_tickets" / "tickets_multilang.csv"
-    calm = calm_ticket_texts(tickets_csv, config, keyword_nlp)
-    sentences = calm_problem_sentences(tickets_csv, config, keyword_nlp)
-    head = refit_head(encoder, sentiment_data, calm + sentences)
+    if head is None:
+        calm = calm_ticket_texts(tickets_csv, config, keyword_nlp)
+        sentences = calm_problem_sentences(tickets_csv, config, keyword_nlp)
+        head = refit_head(encoder, sentiment_data, calm + sentences)
+        parts["sentiment"]["head"] = (
+            "logistic regression (C=1) over the fine-tuned encoder's normalised mean-pooled embedding, refitted "
+            "after fine-tuning on the airline training rows plus calm helpdesk tickets and sentences weakly labelled neutral"
+        )
+        parts["sentiment"]["weak_neutral_examples"] = {
+            "rows": len(calm) + len(sentences),
+            "tickets": len(calm),
+            "sentences": len(sentences),
+            "source": f"{tickets_csv.name}, English, classifier training split, no {', '.join(sorted(UPSET_CATEGORIES))} keyword hits",
+            "labels": "neutral (weak labels; see calm_ticket_texts and calm_problem_sentences in triage/training.py)",
+        }
     head.save(out_dir / SENTIMENT_FILE)
-    parts["sentiment"]["head"] = (
-        "logistic regression (C=1) over the fine-tuned encoder's normalised mean-pooled embedding, refitted "
-        "after fine-tuning on the airline training rows plus calm helpdesk tickets and sentences weakly labelled neutral"
-    )
-    parts["sentiment"]["weak_neutral_examples"] = {
-        "rows": len(calm) + len(sentences),
-        "tickets": len(calm),
-        "sentences": len(sentences),
-        "source": f"{tickets_csv.name}, English, classifier training split, no {', '.join(sorted(UPSET_CATEGORIES))} keyword hits",
-        "labels": "neutral (weak labels; see calm_ticket_texts and calm_problem_sentences in triage/training.py)",
-    }
     report = evaluate_sentiment(sentiment_data, encoder, head, baselines=True)
     log(format_report(report))
     parts["sentiment"]["metrics"] = report.manifest_figures()
@@ -363,7 +479,7 @@ def build_default_model(
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "name": out_dir.name,
+        "name": name or out_dir.name,
         "created": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         "libraries": library_versions(),
         "encoder": {**encoder_manifest(encoder, settings), "adapter": parts["encoder_adapter"]},
