@@ -1,16 +1,17 @@
 """How many tickets a second the sentiment stage scores, against the unoptimised fp32 model.
 
     python benchmarks/sentiment_speed.py [--tickets 2000] [--tokens 80] [--repeat 3] [--model DIR]
+                                         [--baseline-model DIR]
 
 Texts are real English support tickets (support_tickets/tickets_multilang.csv, subject and body),
 resampled with a fixed seed and cut to about --tokens word pieces, the length of a typical ticket.
-Both sides load the same fine-tuned model (encoder + adapter + head) and produce the same output,
-a probability per label:
+Both sides produce the same output, a probability per label:
 
-- baseline: the model as published (fp32), batches of 32 in file order padded to the longest text
+- baseline: the fine-tuned full-depth model (by default the shipped models/default; for a distilled
+  ``--model``, the model it was distilled from is the unoptimised one) in fp32, batches of 32 in file order padded to the longest text
   of the batch, run under ``torch.no_grad``;
-- triage: the scoring path (:class:`triage.encoder.TextEncoder` at the model's precision, batches
-  sorted by length, ``torch.inference_mode``, windows and the head as in scoring).
+- triage: ``--model`` (default: the same model) on the scoring path (:class:`triage.encoder.TextEncoder`
+  at the model's precision, batches sorted by length, ``torch.inference_mode``, windows and the head as in scoring).
 
 It prints tickets a second for both, the ratio, and how far the two sides' sentiment scores and
 labels differ. Timings vary from machine to machine; record them in benchmarks/README.md.
@@ -76,6 +77,7 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=80, help="cut each ticket to about this many word pieces")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--model", type=Path, help="model folder (default: the shipped one)")
+    parser.add_argument("--baseline-model", type=Path, help="full-depth model the baseline runs (default: the shipped one)")
     parser.add_argument("--precision", choices=["auto", "bf16", "int8", "fp32"], help="override the model's encoder precision")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     args = parser.parse_args()
@@ -87,15 +89,17 @@ def main() -> None:
     if args.precision:
         settings["precision"] = args.precision
     fast = TextEncoder(settings=EncoderSettings(**settings), adapter=bundle.encoder_adapter)
-    plain = TextEncoder(settings=EncoderSettings(**{**settings, "precision": "fp32"}), adapter=bundle.encoder_adapter)
-    head = bundle.sentiment_head
+    reference = ModelBundle.load(args.baseline_model)
+    plain_settings = {**reference.manifest["encoder"].get("settings", {}), "precision": "fp32"}
+    plain = TextEncoder(settings=EncoderSettings(**plain_settings), adapter=reference.encoder_adapter)
+    head, plain_head = bundle.sentiment_head, reference.sentiment_head
     texts = load_texts(args.data, args.tickets, args.tokens, fast.tokenizer)
     lengths = [len(ids) for ids in fast.tokenizer(texts)["input_ids"]]
 
     # Warm both paths once (first calls allocate and pick kernels), then time.
-    baseline_proba(plain, head, texts[:64])
+    baseline_proba(plain, plain_head, texts[:64])
     head.text_proba(fast.encode_windows(texts[:64]))
-    base_time, base = timed(lambda: baseline_proba(plain, head, texts), args.repeat)
+    base_time, base = timed(lambda: baseline_proba(plain, plain_head, texts), args.repeat)
     fast_time, ours = timed(lambda: head.text_proba(fast.encode_windows(texts)), args.repeat)
 
     base_rate, fast_rate = len(texts) / base_time, len(texts) / fast_time
@@ -103,8 +107,9 @@ def main() -> None:
     agree = float((base.argmax(1) == ours.argmax(1)).mean())
     print(f"machine           {os.cpu_count()} CPU(s), torch {torch.__version__}, {torch.get_num_threads()} threads")
     print(f"tickets           {len(texts)} real English tickets, {np.mean(lengths):.0f} tokens on average (with [CLS]/[SEP])")
-    print(f"baseline fp32     {base_rate:8.1f} tickets/s  (file order, batches of 32, no_grad)")
-    print(f"triage ({fast.precision:<5})    {fast_rate:8.1f} tickets/s  (length-sorted, inference_mode)")
+    depth = {name: len(encoder.model.encoder.layer) for name, encoder in (("plain", plain), ("fast", fast))}
+    print(f"baseline fp32     {base_rate:8.1f} tickets/s  ('{reference.manifest['name']}', {depth['plain']} layers; file order, batches of 32, no_grad)")
+    print(f"triage ({fast.precision:<5})    {fast_rate:8.1f} tickets/s  ('{bundle.manifest['name']}', {depth['fast']} layers; length-sorted, inference_mode)")
     print(f"ratio             {fast_rate / base_rate:8.2f} x")
     print(f"target            {TARGET} tickets/s: {'met' if fast_rate >= TARGET else 'NOT met'}")
     print(f"same label        {agree:.2%} of tickets; sentiment score differs by {diff.mean():.4f} on average, {diff.max():.4f} at most")
