@@ -55,7 +55,7 @@ def test_classifier_file_with_untrusted_types_is_refused(tmp_path):
 
 
 def test_missing_model_folder():
-    with pytest.raises(ModelLoadError, match="does not exist"):
+    with pytest.raises(ModelLoadError, match=r"does not exist; pass a model folder or the name of a shipped model \(default, fast\)"):
         ModelBundle.load("/nonexistent/model")
 
 

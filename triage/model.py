@@ -80,7 +80,7 @@ def library_versions() -> dict[str, str]:
 def read_manifest(folder: Path) -> dict[str, Any]:
     path = folder / MANIFEST
     if not folder.is_dir():
-        raise ModelLoadError(f"Model folder '{folder}' does not exist.")
+        raise ModelLoadError(f"Model folder '{folder}' does not exist; pass a model folder or the name of a shipped model ({', '.join(SHIPPED_MODELS)}).")
     if not path.is_file():
         raise ModelLoadError(f"'{folder}' is not a triage model: it has no {MANIFEST}. Refusing to load it.")
     try:
