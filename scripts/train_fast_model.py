@@ -4,9 +4,9 @@
                                        [--out models/fast] [--layers 0,3,5] [--epochs 3]
 
 The student keeps the named blocks of the teacher's fine-tuned encoder and learns, through a new
-low-rank adapter, to give the teacher's embeddings on about 30,000 customer texts; the sentiment
-head is then refitted and the classifier retrained on its embeddings. About 20 minutes on two CPU
-cores (bfloat16 where the CPU has it). Prints held-out figures and writes the manifest and card.
+low-rank adapter, to give the teacher's embeddings on about 30,000 customer texts; it keeps the
+teacher's sentiment head, and the classifier is retrained on its embeddings. About 25 minutes on two
+CPU cores (bfloat16 where the CPU has it). Prints held-out figures and writes the manifest and card.
 """
 
 import argparse

@@ -3,8 +3,8 @@
 The student keeps some of the teacher's blocks (by default 3 of 6, so about half the arithmetic per
 ticket) and learns, through a new low-rank adapter and its LayerNorms, to give the embedding the
 full fine-tuned encoder gives. Because the embedding is what the sentiment head and the classifier
-read, a distilled model is a drop-in faster encoder: the head is refitted and the classifier
-retrained on its embeddings like any other model (see :func:`triage.training.build_distilled_model`).
+read, a distilled model is a drop-in faster encoder: it keeps the teacher's sentiment head, and
+the classifier is retrained on its embeddings (see :func:`triage.training.build_distilled_model`).
 
 The loss per text: ``cosine_weight * (1 - cos(student, teacher))``, plus the KL divergence between
 the teacher head's sentiment probabilities on both embeddings, plus ``label_weight`` times the

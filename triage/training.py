@@ -383,9 +383,9 @@ def build_distilled_model(
     log=print,
     name: str | None = None,
 ) -> dict[str, Any]:
-    """Distil the encoder of the model in ``teacher_dir`` into ``settings.layers`` blocks, then refit
-    the sentiment head and retrain the classifier on the student's embeddings, writing a complete
-    model folder to ``out_dir``; returns the manifest."""
+    """Distil the encoder of the model in ``teacher_dir`` into ``settings.layers`` blocks, keep the
+    teacher's sentiment head and retrain the classifier on the student's embeddings, writing a
+    complete model folder to ``out_dir``; returns the manifest."""
     from .distillation import distil_encoder
     from .encoder import ADAPTER_FILE, save_adapter
     from .model import ModelBundle
@@ -426,8 +426,8 @@ def build_distilled_model(
             },
             "training_data": sentiment_data.source,
             # The student learnt to match the teacher's sentiment under the teacher's head, so it
-            # keeps that head: one refitted on the student's embeddings read borderline complaints
-            # ("Still broken" with angry emoji, sarcasm) as neutral and did no better held out.
+            # keeps that head: one refitted on the student's embeddings read short complaints
+            # (sarcasm, all capitals) as neutral and did no better held out.
             "head": f"the teacher's sentiment head, unchanged: {teacher.manifest['sentiment']['head']}",
         },
     }
