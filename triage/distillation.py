@@ -22,10 +22,11 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .encoder import EMBEDDING_DIM, adapter_layers, keep_layers, load_adapter, mean_pooled, readable_symbols
+from .encoder import EMBEDDING_DIM, adapter_layers, keep_layers, load_adapter, mean_pooled, read_adapter, readable_symbols
 from .errors import ModelLoadError
 from .lora import LoraSettings, adapter_tensors, add_adapters
 from .sentiment import SENTIMENT_LABELS, SentimentHead
+from .sentiment_tuning import warmed_up_adamw
 
 NO_LABEL = -1
 
@@ -72,13 +73,6 @@ class DistilledEncoder:
     @property
     def parameters(self) -> int:
         return int(sum(t.numel() for t in self.tensors.values()))
-
-
-def _read_adapter(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
-    from safetensors import safe_open
-
-    with safe_open(str(path), framework="pt") as handle:
-        return {key: handle.get_tensor(key) for key in handle.keys()}, handle.metadata() or {}  # noqa: SIM118
 
 
 def _pooled(model, ids, mask):
@@ -183,7 +177,7 @@ def distil_encoder(
     labels = np.asarray(labels, dtype=int)
     if len(texts) != len(labels) or not len(texts):
         raise ValueError(f"Need one label (or -1) per text, and at least one text; got {len(texts)} texts and {len(labels)} labels.")
-    teacher_tensors, teacher_metadata = _read_adapter(Path(teacher_adapter))
+    teacher_tensors, teacher_metadata = read_adapter(Path(teacher_adapter))
     if adapter_layers(teacher_metadata, Path(teacher_adapter)) is not None:
         raise ModelLoadError(f"'{teacher_adapter}' is itself a distilled encoder; distil from a full-depth model.")
     encoder_path = Path(encoder_path) if encoder_path is not None else default_encoder_path()
@@ -191,16 +185,12 @@ def distil_encoder(
     rng = np.random.default_rng(settings.seed)
     tokenizer = AutoTokenizer.from_pretrained(encoder_path, local_files_only=True)
 
-    def teacher_model():
-        model = AutoModel.from_pretrained(encoder_path, local_files_only=True)
-        model.eval()
-        model.requires_grad_(False)
-        load_adapter(model, Path(teacher_adapter))
-        return model
-
     started = time.perf_counter()
     tokens = _Tokens(tokenizer, texts, settings.max_tokens)
-    teacher = teacher_model()
+    teacher = AutoModel.from_pretrained(encoder_path, local_files_only=True)
+    teacher.eval()
+    teacher.requires_grad_(False)
+    load_adapter(teacher, Path(teacher_adapter))
     targets = torch.from_numpy(tokens.embed(teacher, bf16))
     log(f"distillation: teacher embedded {len(texts)} texts in {time.perf_counter() - started:.0f} s")
     student = teacher  # the kept blocks start from the teacher's, adapter included
@@ -211,18 +201,8 @@ def distil_encoder(
         if "LayerNorm" in name:
             parameter.requires_grad_(True)
     trainable = [p for p in student.parameters() if p.requires_grad]
-    optimiser = torch.optim.AdamW(
-        [
-            {"params": [p for p in trainable if p.dim() > 1], "weight_decay": settings.weight_decay},
-            {"params": [p for p in trainable if p.dim() <= 1], "weight_decay": 0.0},
-        ],
-        lr=settings.learning_rate,
-    )
     steps = settings.epochs * math.ceil(len(texts) / settings.batch_size)
-    warmup = max(1, int(steps * settings.warmup_share))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda step: (step + 1) / warmup if step < warmup else max(0.0, (steps - step) / max(1, steps - warmup))
-    )
+    optimiser, scheduler = warmed_up_adamw(trainable, settings.learning_rate, settings.weight_decay, steps, settings.warmup_share)
     coef, intercept = torch.from_numpy(head.coef_), torch.from_numpy(head.intercept_)
     gold = torch.from_numpy(labels)
     checking = _Tokens(tokenizer, validation[0], settings.max_tokens) if validation is not None else None

@@ -278,12 +278,9 @@ def keep_layers(model, layers: Sequence[int]) -> None:
     model.config.num_hidden_layers = len(layers)
 
 
-def load_adapter(model, path: Path) -> tuple[int, ...] | None:
-    """Fold the LoRA adapter stored at ``path`` into ``model``'s weights (first cutting the model to
-    the blocks a distilled adapter keeps); returns those blocks, or None when all are kept."""
+def read_adapter(path: Path) -> tuple[dict, dict[str, str]]:
+    """The tensors and metadata of the LoRA adapter stored at ``path``, checked to be one triage wrote."""
     from safetensors import safe_open
-
-    from .lora import merge_adapters, replace_parameters
 
     try:
         with safe_open(str(path), framework="pt") as handle:
@@ -293,6 +290,15 @@ def load_adapter(model, path: Path) -> tuple[int, ...] | None:
         raise ModelLoadError(f"Cannot read the encoder adapter '{path}': {exc}.") from exc
     if metadata.get("kind") != "lora" or "scale" not in metadata:
         raise ModelLoadError(f"'{path}' is not a LoRA adapter written by triage (its metadata says {metadata}).")
+    return tensors, metadata
+
+
+def load_adapter(model, path: Path) -> tuple[int, ...] | None:
+    """Fold the LoRA adapter stored at ``path`` into ``model``'s weights (first cutting the model to
+    the blocks a distilled adapter keeps); returns those blocks, or None when all are kept."""
+    from .lora import merge_adapters, replace_parameters
+
+    tensors, metadata = read_adapter(path)
     layers = adapter_layers(metadata, path)
     if layers is not None:
         keep_layers(model, layers)

@@ -124,6 +124,26 @@ def predict_proba_tuned(network: _SentimentNetwork, tokenizer, texts: Sequence[s
     return out
 
 
+def warmed_up_adamw(trainable: list, learning_rate: float, weight_decay: float, steps: int, warmup_share: float):
+    """AdamW (no weight decay on biases and norms) with a learning rate that rises linearly over the
+    first ``warmup_share`` of ``steps``, then falls linearly to zero: the optimiser and its scheduler."""
+    import torch
+
+    optimiser = torch.optim.AdamW(
+        [
+            {"params": [p for p in trainable if p.dim() > 1], "weight_decay": weight_decay},
+            {"params": [p for p in trainable if p.dim() <= 1], "weight_decay": 0.0},
+        ],
+        lr=learning_rate,
+    )
+    warmup = max(1, int(steps * warmup_share))
+
+    def schedule(step: int) -> float:
+        return (step + 1) / warmup if step < warmup else max(0.0, (steps - step) / max(1, steps - warmup))
+
+    return optimiser, torch.optim.lr_scheduler.LambdaLR(optimiser, schedule)
+
+
 def fine_tune_sentiment(
     texts: Sequence[str],
     labels: Sequence[str],
@@ -161,19 +181,8 @@ def fine_tune_sentiment(
     network = _SentimentNetwork(encoder_path, settings)
     module = network.module
     trainable = [p for p in module.parameters() if p.requires_grad]
-    decay = [p for p in trainable if p.dim() > 1]
-    no_decay = [p for p in trainable if p.dim() <= 1]
-    optimiser = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": settings.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=settings.learning_rate,
-    )
     steps = settings.epochs * math.ceil(len(texts) / settings.batch_size)
-    warmup = max(1, int(steps * settings.warmup_share))
-
-    def schedule(step: int) -> float:
-        return (step + 1) / warmup if step < warmup else max(0.0, (steps - step) / max(1, steps - warmup))
-
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, schedule)
+    optimiser, scheduler = warmed_up_adamw(trainable, settings.learning_rate, settings.weight_decay, steps, settings.warmup_share)
     loss_fn = torch.nn.CrossEntropyLoss(
         weight=torch.tensor(_class_weights(y, settings.class_weights), dtype=torch.float32),
         label_smoothing=settings.label_smoothing,
